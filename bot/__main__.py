@@ -1,0 +1,97 @@
+"""Entry point: `python -m bot` runs the bot; `python -m bot sync` logs in, syncs commands, exits."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+import aiohttp
+import discord
+from pydantic import ValidationError
+
+from bot import __version__
+from bot.client import BookClubBot
+from bot.config import Settings
+from bot.db import open_database
+from bot.errors import DatabaseError
+
+log = logging.getLogger("bot")
+
+USAGE = "usage: python -m bot [run|sync]"
+
+
+def load_settings() -> Settings:
+    """Settings from the environment and `.env`, or SystemExit with one readable line."""
+    try:
+        return Settings()  # type: ignore[call-arg]  # the token comes from the environment
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        if field == "DISCORD_TOKEN":
+            line = (
+                "DISCORD_TOKEN is not set: put the bot token in the environment or in .env (see .env.example)"
+            )
+        else:
+            line = f"invalid setting {field}: {first['msg']}"
+        raise SystemExit(f"error: {line}") from None
+
+
+def user_agent(settings: Settings) -> str:
+    return f"bookclub-bot/{__version__} ({settings.contact})"
+
+
+async def run(settings: Settings, *, sync_only: bool = False) -> None:
+    db = await open_database(settings.database_path)
+    timeout = aiohttp.ClientTimeout(total=settings.http_timeout)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": user_agent(settings)}) as session,
+            BookClubBot(settings=settings, db=db, session=session) as bot,
+        ):
+            token = settings.discord_token.get_secret_value()
+            if sync_only:
+                await bot.login(token)  # runs setup_hook, which loads every extension
+                await bot.sync_commands(force=True)
+            else:
+                await bot.start(token)
+    finally:
+        await db.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args not in ([], ["run"], ["sync"]):
+        print(USAGE, file=sys.stderr)
+        return 2
+    try:
+        settings = load_settings()
+    except SystemExit as exc:
+        print(exc.code, file=sys.stderr)
+        return 2
+    discord.utils.setup_logging(level=logging.getLevelNamesMapping().get(settings.log_level, logging.INFO))
+    try:
+        asyncio.run(run(settings, sync_only=args == ["sync"]))
+    except DatabaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except discord.LoginFailure:
+        print(
+            "error: Discord rejected DISCORD_TOKEN; copy a fresh token from the developer portal",
+            file=sys.stderr,
+        )
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        print("error: Discord refused the gateway intents this bot asked for", file=sys.stderr)
+        return 1
+    except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+        print(f"error: cannot reach Discord ({exc.__class__.__name__}); check the network", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        log.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The Bot subclass: dependencies come in through the constructor; `setup_hook` wires them up."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import aiohttp
+import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord.ext import commands
+
+from bot import __version__
+from bot.config import Settings
+from bot.db import Database
+from bot.db.meta import get_meta, remember_member, set_meta
+from bot.tree import BookClubTree
+from bot.ui.persistent import PERSISTENT_ITEMS
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.meta",
+    "cogs.admin",
+)
+
+COMMANDS_HASH_KEY = "commands_hash"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class BookClubBot(commands.Bot):
+    """The book-club bot. Everything it needs is injected; nothing is read from globals."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        session: aiohttp.ClientSession,
+        scheduler: AsyncIOScheduler | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        intents = discord.Intents.default()  # non-privileged only: no members, no message content
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=BookClubTree,
+            help_command=None,
+        )
+        self.settings = settings
+        self.db = db
+        self.session = session
+        self.scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
+        self.clock = clock
+        self.version = __version__
+        self.failed_extensions: dict[str, BaseException] = {}
+        self._known_names: dict[tuple[int, int], str] = {}
+
+    async def setup_hook(self) -> None:
+        await self.db.migrate()
+        self.scheduler.start()
+        self.add_dynamic_items(*PERSISTENT_ITEMS)
+        for extension in EXTENSIONS:
+            try:
+                await self.load_extension(extension)
+            except Exception as exc:
+                self.failed_extensions[extension] = exc
+                log.exception("failed to load extension %s", extension)
+        await self.sync_commands()
+
+    async def close(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await super().close()
+
+    # -- command sync --------------------------------------------------------------------
+    def commands_hash(self) -> str:
+        """A digest of every global command definition, to sync only when they changed."""
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    async def sync_commands(self, *, force: bool = False) -> list[discord.app_commands.AppCommand] | None:
+        """Sync to the development guild when set; else globally, only when definitions changed (or forced).
+
+        Returns the synced commands, or None when nothing needed syncing.
+        """
+        if self.settings.dev_guild_id is not None:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to the development guild %s", len(synced), guild.id)
+            return synced
+        digest = self.commands_hash()
+        if not force and await get_meta(self.db, COMMANDS_HASH_KEY) == digest:
+            log.info("global commands unchanged since the last sync; not syncing")
+            return None
+        synced = await self.tree.sync()
+        await set_meta(self.db, COMMANDS_HASH_KEY, digest)
+        log.info("synced %d global commands", len(synced))
+        return synced
+
+    # -- members -------------------------------------------------------------------------
+    async def note_member(self, interaction: discord.Interaction[BookClubBot]) -> None:
+        """Remember the member's display name for lists and digests (a write only when it changed)."""
+        user = interaction.user
+        if interaction.guild_id is None or user.bot:
+            return
+        key = (interaction.guild_id, user.id)
+        if self._known_names.get(key) != user.display_name:
+            await remember_member(self.db, interaction.guild_id, user.id, user.display_name)
+            self._known_names[key] = user.display_name

@@ -1,0 +1,189 @@
+"""The database handle, its pragmas and the migration runner.
+
+Two aiosqlite connections share one WAL file: writes go through `transaction()`, which holds an
+asyncio lock so that two coroutines never interleave statements inside one transaction; reads go
+through the reader connection and so never see another coroutine's uncommitted rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.errors import DatabaseError
+
+log = logging.getLogger(__name__)
+
+Params = Sequence[Any] | dict[str, Any]
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations() -> list[Migration]:
+    """The numbered migration files shipped with the package, in order."""
+    found: list[Migration] = []
+    for entry in resources.files("bot.db").joinpath("migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
+    found.sort(key=lambda m: m.version)
+    for expected, migration in enumerate(found, start=1):
+        if migration.version != expected:
+            raise DatabaseError(f"migration numbering has a gap or duplicate at {migration.name}")
+    return found
+
+
+class Database:
+    """The bot's SQLite database. Build with `open_database`; close with `close()`."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._lock = asyncio.Lock()
+
+    # -- reads ---------------------------------------------------------------------------
+    async def fetchall(self, query: str, params: Params = ()) -> list[sqlite3.Row]:
+        """All rows of a query, in one round trip."""
+        rows = await self._reader.execute_fetchall(query, params)
+        return list(rows)
+
+    async def fetchone(self, query: str, params: Params = ()) -> sqlite3.Row | None:
+        """The first row of a query or None, in one round trip."""
+        rows = await self._reader.execute_fetchall(query, params)
+        return next(iter(rows), None)
+
+    async def fetchval(self, query: str, params: Params = ()) -> Any:
+        """The first column of the first row, or None."""
+        row = await self.fetchone(query, params)
+        return None if row is None else row[0]
+
+    # -- writes --------------------------------------------------------------------------
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """`BEGIN IMMEDIATE` … `COMMIT`, or `ROLLBACK` on any exception. Not re-entrant."""
+        async with self._lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.rollback()
+                raise
+            else:
+                await self._writer.commit()
+
+    async def execute(self, query: str, params: Params = ()) -> int:
+        """One write statement in its own transaction; returns the number of changed rows."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(query, params)
+            return cursor.rowcount
+
+    async def executemany(self, query: str, rows: Iterable[Params]) -> None:
+        """One statement over many parameter sets, in one transaction."""
+        async with self.transaction() as conn:
+            await conn.executemany(query, rows)
+
+    # -- schema --------------------------------------------------------------------------
+    async def user_version(self) -> int:
+        return int(await self.fetchval("PRAGMA user_version"))
+
+    async def migrate(self) -> int:
+        """Apply pending migrations, each in one transaction; returns the new version.
+
+        An existing database with pending migrations is first copied, online, to
+        `<name>.v<old>.bak` next to it.
+        """
+        migrations = load_migrations()
+        current = await self.user_version()
+        latest = migrations[-1].version if migrations else 0
+        if current > latest:
+            raise DatabaseError(
+                f"the database {self.path} is at schema version {current}, newer than this bot "
+                f"knows ({latest}); upgrade the bot or use another DATABASE_PATH"
+            )
+        pending = [m for m in migrations if m.version > current]
+        if not pending:
+            return current
+        if current > 0:
+            backup = self.path.with_name(f"{self.path.name}.v{current}.bak")
+            async with self._lock:
+                target = await aiosqlite.connect(backup)
+                try:
+                    await self._writer.backup(target)
+                finally:
+                    await target.close()
+            log.info("backed up the database to %s before migrating", backup)
+        async with self._lock:
+            for migration in pending:
+                script = (
+                    f"BEGIN IMMEDIATE;\n{migration.sql}\n;PRAGMA user_version = {migration.version};\nCOMMIT;"
+                )
+                try:
+                    await self._writer.executescript(script)
+                except sqlite3.Error as exc:
+                    await self._writer.rollback()
+                    raise DatabaseError(f"migration {migration.name} failed: {exc}") from exc
+                log.info("applied migration %s", migration.name)
+        return pending[-1].version
+
+    async def close(self) -> None:
+        await self._reader.close()
+        await self._writer.close()
+
+
+async def _connect(path: Path, *, readonly: bool) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    await conn.execute("PRAGMA busy_timeout = 5000")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    if not readonly:
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+async def open_database(path: Path) -> Database:
+    """Open (creating if needed) the database at `path` and refuse one newer than the code.
+
+    Migrations are applied later, by `Database.migrate` in the bot's `setup_hook`.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = await _connect(path, readonly=False)
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseError(f"cannot open the database at {path}: {exc}") from exc
+    try:
+        # Rewriting the version proves the file is writable now rather than at the first command.
+        rows = await writer.execute_fetchall("PRAGMA user_version")
+        await writer.execute(f"PRAGMA user_version = {int(next(iter(rows))[0])}")
+        reader = await _connect(path, readonly=True)
+    except sqlite3.Error as exc:
+        await writer.close()
+        raise DatabaseError(f"cannot write to the database at {path}: {exc}") from exc
+    db = Database(path, writer, reader)
+    version = await db.user_version()
+    latest = len(load_migrations())
+    if version > latest:
+        await db.close()
+        raise DatabaseError(
+            f"the database {path} is at schema version {version}, newer than this bot knows "
+            f"({latest}); upgrade the bot or use another DATABASE_PATH"
+        )
+    return db

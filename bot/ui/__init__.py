@@ -1,0 +1,1 @@
+"""Rendering: layouts, views, modals, dynamic items. No database access here."""

@@ -1,0 +1,39 @@
+"""Base view: answers outsiders, disables itself on timeout, reports errors like the tree does."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import discord
+
+from bot.tree import report_error
+
+
+class OwnedView(discord.ui.View):
+    """A view only `owner_id` may use; others are told so, ephemerally."""
+
+    message: discord.Message | discord.InteractionMessage | None = None
+
+    def __init__(self, owner_id: int, *, timeout: float | None = 180.0) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message("This menu is not yours.", ephemeral=True)
+        return False
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button | discord.ui.Select):
+                item.disabled = True
+        if self.message is not None:
+            with contextlib.suppress(discord.HTTPException):
+                await self.message.edit(view=self)
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        await report_error(interaction, error)

@@ -1,0 +1,52 @@
+"""The /about and /help displays."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import discord
+
+ACCENT = discord.Colour.from_rgb(0x8B, 0x5E, 0x3C)  # a book-binding brown
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """`1 book`, `2 books`, `0 books`."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count:,} {word}"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandLine:
+    name: str
+    description: str
+
+
+def about_view(
+    *, version: str, guild_name: str | None, books: int, ratings: int, reviews: int
+) -> discord.ui.LayoutView:
+    club = guild_name or "this server"
+    body = (
+        f"## bookclub-bot {version}\n"
+        "A Goodreads-style book page inside Discord: look books up, rate and review them, keep "
+        "shelves, report progress and get a weekly digest of what the club is reading.\n\n"
+        f"**{club}** holds {plural(books, 'book')}, {plural(ratings, 'rating')} and "
+        f"{plural(reviews, 'review')}.\n"
+        "-# Book data from Open Library (openlibrary.org). Run /help for every command."
+    )
+    view = discord.ui.LayoutView()
+    view.add_item(discord.ui.Container(discord.ui.TextDisplay(body), accent_colour=ACCENT))
+    return view
+
+
+def help_view(commands: Sequence[CommandLine]) -> discord.ui.LayoutView:
+    lines = "\n".join(f"`/{c.name}` — {c.description}" for c in commands)
+    view = discord.ui.LayoutView()
+    view.add_item(
+        discord.ui.Container(
+            discord.ui.TextDisplay("## Commands"),
+            discord.ui.TextDisplay(lines or "No commands are loaded."),
+            accent_colour=ACCENT,
+        )
+    )
+    return view

@@ -1,0 +1,9 @@
+"""Every `DynamicItem` the bot registers at start-up, so buttons keep working after a restart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = ()

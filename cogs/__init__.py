@@ -1,0 +1,1 @@
+"""Thin adapters: read the interaction, call a service, render the answer. One cog per feature."""

@@ -1,0 +1,47 @@
+"""/about and /help through the real client on simcord."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import Club
+
+
+def text_of(components: list[dict[str, object]]) -> str:
+    """All text displays of a Components V2 message, in order."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == 10:
+                found.append(str(node["content"]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(components)
+    return "\n".join(found)
+
+
+async def test_about_shows_version_and_zero_counts(club: Club) -> None:
+    result = await club.alice.slash(club.channel, "about")
+    assert result.ephemeral
+    assert result.response is not None
+    text = text_of(result.response.components)
+    assert f"bookclub-bot {club.bot.version}" in text
+    assert "**Readers** holds 0 books, 0 ratings and 0 reviews." in text
+
+
+async def test_help_lists_every_command_from_the_tree(club: Club) -> None:
+    result = await club.alice.slash(club.channel, "help")
+    assert result.ephemeral
+    assert result.response is not None
+    text = text_of(result.response.components)
+    names = [c.qualified_name for c in club.bot.tree.walk_commands() if not hasattr(c, "commands")]
+    assert names, "the tree has commands"
+    for name in names:
+        assert f"`/{name}` — " in text
+    assert "`/about` — The bot's version and what this server's club holds." in text
+    json.dumps(result.response.components)  # plain data, as sent to Discord

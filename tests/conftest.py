@@ -1,0 +1,171 @@
+"""Shared fixtures: settings on a temporary database, the real bot under simcord, a small club."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import discord
+import pytest
+import simcord
+
+from bot.client import BookClubBot
+from bot.config import Settings
+from bot.db import Database, open_database
+from bot.tree import describe
+
+SETTING_NAMES = tuple(name.upper() for name in Settings.model_fields)
+REPO = Path(__file__).resolve().parent.parent
+
+
+def fixtures_dir() -> Path:
+    """The recorded third-party responses: $BOOKCLUB_FIXTURES or ../shared/fixtures."""
+    configured = os.environ.get("BOOKCLUB_FIXTURES")
+    return Path(configured) if configured else REPO.parent / "shared" / "fixtures"
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    """The fixture folder; tests that need it skip with a reason where it is absent."""
+    folder = fixtures_dir()
+    if not folder.is_dir():
+        pytest.skip(f"recorded fixtures not found at {folder} (set BOOKCLUB_FIXTURES)")
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No setting leaks in from the developer's shell or a `.env` in the working directory."""
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "discord_token": "test-token",
+        "database_path": tmp_path / "bookclub.sqlite3",
+        "openlibrary_url": "http://127.0.0.1:9",  # a closed port: no test reaches the internet
+        "openlibrary_covers_url": "http://127.0.0.1:9",
+        "google_books_url": "http://127.0.0.1:9",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    """A temporary SQLite database with every migration applied."""
+    database = await open_database(settings.database_path)
+    await database.migrate()
+    yield database
+    await database.close()
+
+
+class Clock:
+    """A controllable UTC clock for the bot (`bot.clock`)."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Club:
+    """A running bot in one guild with a #general channel, an admin and two members."""
+
+    env: simcord.Env
+    settings: Settings
+    session: aiohttp.ClientSession
+    guild: simcord.GuildHandle
+    channel: simcord.ChannelHandle
+    admin: simcord.MemberActor
+    alice: simcord.MemberActor
+    bob: simcord.MemberActor
+    clock: Clock
+    build: Callable[[Database], BookClubBot]
+    databases: list[Database] = field(default_factory=list)
+    error_cursor: int = 0
+
+    @property
+    def bot(self) -> BookClubBot:
+        bot = self.env.bot
+        assert isinstance(bot, BookClubBot)
+        return bot
+
+    @property
+    def db(self) -> Database:
+        return self.bot.db
+
+    def take_errors(self) -> tuple[BaseException, ...]:
+        """Errors the bot raised since the last call; taken errors no longer fail the test."""
+        errors = self.env.errors_since(self.error_cursor)
+        self.error_cursor = self.env.error_cursor
+        return errors
+
+    async def restart(self) -> BookClubBot:
+        """Replace the bot by a new one on the same database file, as a process restart would."""
+        database = await open_database(self.settings.database_path)
+        self.databases.append(database)
+        bot = self.build(database)
+        await self.env.restart_bot(bot)
+        return bot
+
+
+BotFactory = Callable[[Settings, Database, aiohttp.ClientSession, Clock], BookClubBot]
+
+
+def default_factory(settings: Settings, db: Database, session: aiohttp.ClientSession, clock: Clock) -> BookClubBot:
+    return BookClubBot(settings=settings, db=db, session=session, clock=clock)
+
+
+@pytest.fixture
+def bot_factory() -> BotFactory:
+    """Override in a test module to build the bot differently (e.g. with test providers)."""
+    return default_factory
+
+
+@pytest.fixture
+async def club(settings: Settings, bot_factory: BotFactory) -> AsyncIterator[Club]:
+    clock = Clock()
+    first_db = await open_database(settings.database_path)
+    session = aiohttp.ClientSession()
+
+    def build(database: Database) -> BookClubBot:
+        return bot_factory(settings, database, session, clock)
+
+    # Errors the tree answers as expected (UserFacingError, checks) are not bugs; the teardown
+    # below fails the test only on the others, unless the test took them with take_errors().
+    env = simcord.Env(build(first_db), check_errors=False)
+    await env.start()
+    state: Club | None = None
+    try:
+        guild = env.create_guild("Readers")
+        channel = guild.create_text_channel("general")
+        admins = guild.create_role("Admins", permissions=discord.Permissions(administrator=True))
+        admin = guild.add_member(env.create_user("ada"), roles=[admins])
+        alice = guild.add_member(env.create_user("alice"))
+        bob = guild.add_member(env.create_user("bob"))
+        state = Club(env, settings, session, guild, channel, admin, alice, bob, clock, build, [first_db])
+        yield state
+    finally:
+        await env.shutdown()
+        await session.close()
+        for database in state.databases if state else [first_db]:
+            await database.close()
+    if state is not None:
+        bugs = [error for error in state.take_errors() if describe(error) is None]
+        if bugs:
+            raise ExceptionGroup("the bot raised unexpected errors", bugs)
