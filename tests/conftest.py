@@ -127,7 +127,9 @@ class Club:
 BotFactory = Callable[[Settings, Database, aiohttp.ClientSession, Clock], BookClubBot]
 
 
-def default_factory(settings: Settings, db: Database, session: aiohttp.ClientSession, clock: Clock) -> BookClubBot:
+def default_factory(
+    settings: Settings, db: Database, session: aiohttp.ClientSession, clock: Clock
+) -> BookClubBot:
     return BookClubBot(settings=settings, db=db, session=session, clock=clock)
 
 

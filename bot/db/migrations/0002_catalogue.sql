@@ -9,7 +9,7 @@ CREATE TABLE books (
     google_id       TEXT,
     title           TEXT NOT NULL,
     subtitle        TEXT,
-    authors         TEXT NOT NULL DEFAULT '',      -- display names joined with ', '
+    authors         TEXT NOT NULL DEFAULT '',      -- display names, one per line
     description     TEXT,
     pages           INTEGER,
     format          TEXT,                          -- e.g. 'Mass Market Paperback'

@@ -1,0 +1,166 @@
+"""Queries on the shared catalogue (`books`, `books_fts`)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import aiosqlite
+
+from bot.books.models import Book, BookData
+from bot.db.database import Database
+
+_COLUMNS = (
+    "book_id, title, authors, subtitle, ol_work_id, ol_edition_id, isbn13, isbn10, google_id, "
+    "description, pages, format, first_published, cover_url, language, source, enriched_at"
+)
+
+
+def book_from_row(row: sqlite3.Row) -> Book:
+    authors = tuple(name for name in (row["authors"] or "").split("\n") if name)
+    return Book(
+        book_id=row["book_id"],
+        title=row["title"],
+        authors=authors,
+        subtitle=row["subtitle"],
+        ol_work_id=row["ol_work_id"],
+        ol_edition_id=row["ol_edition_id"],
+        isbn13=row["isbn13"],
+        isbn10=row["isbn10"],
+        google_id=row["google_id"],
+        description=row["description"],
+        pages=row["pages"],
+        format=row["format"],
+        first_published=row["first_published"],
+        cover_url=row["cover_url"],
+        language=row["language"],
+        source=row["source"],
+        enriched_at=row["enriched_at"],
+    )
+
+
+async def get_book(db: Database, book_id: int) -> Book | None:
+    query = f"SELECT {_COLUMNS} FROM books WHERE book_id = ?"
+    row = await db.fetchone(query, (book_id,))
+    return None if row is None else book_from_row(row)
+
+
+async def find_book(
+    db: Database,
+    *,
+    ol_work_id: str | None = None,
+    ol_edition_id: str | None = None,
+    isbn13: str | None = None,
+    isbn10: str | None = None,
+    google_id: str | None = None,
+) -> Book | None:
+    """The catalogue book matching any of the given identifiers (first match wins, in this order)."""
+    clauses: list[str] = []
+    params: list[str] = []
+    for column, value in (
+        ("ol_work_id", ol_work_id),
+        ("ol_edition_id", ol_edition_id),
+        ("isbn13", isbn13),
+        ("isbn10", isbn10),
+        ("google_id", google_id),
+    ):
+        if value:
+            clauses.append(f"SELECT {_COLUMNS}, {len(clauses)} AS rank FROM books WHERE {column} = ?")
+            params.append(value)
+    if not clauses:
+        return None
+    query = " UNION ALL ".join(clauses) + " ORDER BY rank LIMIT 1"
+    row = await db.fetchone(query, params)
+    return None if row is None else book_from_row(row)
+
+
+def fts_query(text: str) -> str | None:
+    """A safe FTS5 prefix query from free text: every word quoted, the last one a prefix."""
+    words = re.findall(r"\w+", text.casefold())
+    if not words:
+        return None
+    quoted = [f'"{word}"' for word in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+async def search_books(db: Database, text: str, *, limit: int = 25) -> list[Book]:
+    """Catalogue books whose title or authors match every word of `text` (diacritics ignored)."""
+    match = fts_query(text)
+    if match is None:
+        return []
+    query = f"""
+        SELECT {", ".join("b." + c.strip() for c in _COLUMNS.split(","))}
+        FROM books_fts JOIN books AS b ON b.book_id = books_fts.rowid
+        WHERE books_fts MATCH ?
+        ORDER BY books_fts.rank
+        LIMIT ?
+    """
+    rows = await db.fetchall(query, (match, limit))
+    return [book_from_row(row) for row in rows]
+
+
+async def upsert_book_in(conn: aiosqlite.Connection, data: BookData) -> int:
+    """Insert or complete the catalogue row for `data` inside a transaction; returns its book_id.
+
+    A book is matched by Open Library work, then ISBN-13, ISBN-10, edition, Google id. Known
+    fields are kept; missing ones are filled from `data` (a provider never blanks a field).
+    """
+    existing: int | None = None
+    for column, value in (
+        ("ol_work_id", data.ol_work_id),
+        ("isbn13", data.isbn13),
+        ("isbn10", data.isbn10),
+        ("ol_edition_id", data.ol_edition_id),
+        ("google_id", data.google_id),
+    ):
+        if value:
+            rows = list(
+                await conn.execute_fetchall(f"SELECT book_id FROM books WHERE {column} = ?", (value,))
+            )
+            if rows:
+                existing = int(rows[0][0])
+                break
+    values = {
+        "title": data.title.strip(),
+        "authors": "\n".join(a.strip() for a in data.authors if a.strip()),
+        "subtitle": data.subtitle,
+        "ol_work_id": data.ol_work_id,
+        "ol_edition_id": data.ol_edition_id,
+        "isbn13": data.isbn13,
+        "isbn10": data.isbn10,
+        "google_id": data.google_id,
+        "description": data.description,
+        "pages": data.pages,
+        "format": data.format,
+        "first_published": data.first_published,
+        "cover_url": data.cover_url,
+        "language": data.language,
+        "source": data.source,
+    }
+    if existing is None:
+        columns = ", ".join(values)
+        marks = ", ".join(f":{name}" for name in values)
+        cursor = await conn.execute(f"INSERT INTO books ({columns}) VALUES ({marks})", values)
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+    fill = ", ".join(
+        f"{name} = coalesce(nullif({name}, ''), :{name})"
+        for name in values
+        if name not in ("title", "source")
+    )
+    query = f"""
+        UPDATE books SET {fill}, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+        WHERE book_id = :book_id
+    """
+    await conn.execute(query, {**values, "book_id": existing})
+    return existing
+
+
+async def upsert_book(db: Database, data: BookData) -> Book:
+    """Insert or complete one catalogue book in its own transaction; returns the stored row."""
+    async with db.transaction() as conn:
+        book_id = await upsert_book_in(conn, data)
+    book = await get_book(db, book_id)
+    assert book is not None
+    return book

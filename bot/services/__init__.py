@@ -1,0 +1,1 @@
+"""The domain: plain dataclasses in, plain dataclasses out. No `import discord` here."""
