@@ -1,0 +1,111 @@
+"""The book page: one Components V2 message — the book's facts, then the club's half."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import discord
+
+from bot.books.models import Book
+from bot.services.book_page import BookPage
+from bot.services.stats import BookStats, plural
+from bot.ui.meta import ACCENT
+
+DESCRIPTION_PREVIEW = 600
+BAR_WIDTH = 12
+
+
+def published_line(first_published: str | None) -> str | None:
+    """`First published January 1, 1980` (or `First published 1980` when only the year is known)."""
+    if not first_published:
+        return None
+    try:
+        day = date.fromisoformat(first_published)
+    except ValueError:
+        return f"First published {first_published}"
+    return f"First published {day.strftime('%B')} {day.day}, {day.year}"
+
+
+def pages_line(book: Book) -> str | None:
+    """`222 pages, Mass Market Paperback`."""
+    parts = [plural(book.pages, "page")] if book.pages else []
+    if book.format:
+        parts.append(book.format)
+    return ", ".join(parts) or None
+
+
+def trim(text: str, limit: int) -> str:
+    """Cut at a word boundary before `limit`, marking the cut with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+def bar(count: int, total: int) -> str:
+    filled = round(BAR_WIDTH * count / total) if total else 0
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+def heading(book: Book) -> str:
+    title = f"## {book.title}"
+    if book.subtitle:
+        title += f"\n**{book.subtitle}**"
+    if book.authors:
+        title += f"\nby {', '.join(book.authors)}"
+    return title
+
+
+def facts_text(book: Book) -> str:
+    lines = [line for line in (pages_line(book), published_line(book.first_published)) if line]
+    ids = []
+    if book.isbn13:
+        ids.append(f"ISBN {book.isbn13}")
+    if book.ol_work_id:
+        ids.append(f"[Open Library {book.ol_work_id}](https://openlibrary.org/works/{book.ol_work_id})")
+    if ids:
+        lines.append("-# " + " · ".join(ids))
+    return "\n".join(lines)
+
+
+def club_text(stats: BookStats) -> str:
+    lines = [f"### In this club\n{stats.reading_line}\n{stats.want_line}"]
+    if stats.average is None:
+        lines.append(f"No ratings yet · {plural(stats.reviews_count, 'review')}")
+    else:
+        lines.append(
+            f"**{stats.average:.2f}** · {plural(stats.ratings_count, 'rating')} · "
+            f"{plural(stats.reviews_count, 'review')}"
+        )
+    lines += [f"`{bar(row.count, stats.ratings_count)}` {row.label}" for row in stats.histogram()]
+    return "\n".join(lines)
+
+
+def book_page_view(
+    page: BookPage, *, actions: tuple[discord.ui.ActionRow[discord.ui.LayoutView], ...] = ()
+) -> discord.ui.LayoutView:
+    """The whole page; `actions` are the rows of buttons the club features put under it."""
+    book = page.book
+    container: discord.ui.Container[discord.ui.LayoutView] = discord.ui.Container(accent_colour=ACCENT)
+    if book.cover_url:
+        container.add_item(
+            discord.ui.Section(
+                discord.ui.TextDisplay(heading(book)), accessory=discord.ui.Thumbnail(book.cover_url)
+            )
+        )
+    else:
+        container.add_item(discord.ui.TextDisplay(heading(book)))
+    if book.description:
+        container.add_item(discord.ui.TextDisplay(trim(book.description, DESCRIPTION_PREVIEW)))
+    facts = facts_text(book)
+    if facts:
+        container.add_item(discord.ui.TextDisplay(facts))
+    container.add_item(discord.ui.Separator())
+    container.add_item(discord.ui.TextDisplay(club_text(page.stats)))
+    if page.note:
+        container.add_item(discord.ui.TextDisplay(f"-# {page.note}"))
+    for row in actions:
+        container.add_item(row)
+    view = discord.ui.LayoutView(timeout=None)
+    view.add_item(container)
+    return view
