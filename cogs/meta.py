@@ -37,7 +37,12 @@ class Meta(commands.Cog):
             books, ratings, reviews = await club_counts(self.bot.db, interaction.guild_id)
         guild_name = interaction.guild.name if interaction.guild else None
         view = about_view(
-            version=self.bot.version, guild_name=guild_name, books=books, ratings=ratings, reviews=reviews
+            version=self.bot.version,
+            guild_name=guild_name,
+            books=books,
+            ratings=ratings,
+            reviews=reviews,
+            application_id=self.bot.application_id,
         )
         await interaction.response.send_message(view=view, ephemeral=True)
 

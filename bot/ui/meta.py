@@ -9,6 +9,23 @@ import discord
 
 ACCENT = discord.Colour.from_rgb(0x8B, 0x5E, 0x3C)  # a book-binding brown
 
+# What the bot needs in a channel: post pages, review cards with a thread, digests and exports.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    create_public_threads=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+)
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(
+        application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """`1 book`, `2 books`, `0 books`."""
@@ -23,7 +40,13 @@ class CommandLine:
 
 
 def about_view(
-    *, version: str, guild_name: str | None, books: int, ratings: int, reviews: int
+    *,
+    version: str,
+    guild_name: str | None,
+    books: int,
+    ratings: int,
+    reviews: int,
+    application_id: int | None,
 ) -> discord.ui.LayoutView:
     club = guild_name or "this server"
     body = (
@@ -32,8 +55,10 @@ def about_view(
         "shelves, report progress and get a weekly digest of what the club is reading.\n\n"
         f"**{club}** holds {plural(books, 'book')}, {plural(ratings, 'rating')} and "
         f"{plural(reviews, 'review')}.\n"
-        "-# Book data from Open Library (openlibrary.org). Run /help for every command."
+        "-# Book data from [Open Library](https://openlibrary.org). Run /help for every command."
     )
+    if application_id is not None:
+        body += f"\n-# [Invite the bot to another server]({invite_url(application_id)})"
     view = discord.ui.LayoutView()
     view.add_item(discord.ui.Container(discord.ui.TextDisplay(body), accent_colour=ACCENT))
     return view

@@ -45,3 +45,15 @@ async def test_help_lists_every_command_from_the_tree(club: Club) -> None:
         assert f"`/{name}` — " in text
     assert "`/about` — The bot's version and what this server's club holds." in text
     json.dumps(result.response.components)  # plain data, as sent to Discord
+
+
+async def test_about_links_an_invite_with_the_permissions_the_readme_lists(club: Club) -> None:
+    from bot.ui.meta import INVITE_PERMISSIONS
+    from tests.conftest import REPO
+
+    result = await club.alice.slash(club.channel, "about")
+    assert result.response is not None
+    text = text_of(result.response.components)
+    assert f"permissions={INVITE_PERMISSIONS.value}" in text
+    assert "scope=bot+applications.commands" in text
+    assert f"permissions={INVITE_PERMISSIONS.value}" in (REPO / "README.md").read_text()
