@@ -19,10 +19,10 @@ $(VENV)/.dev-stamp: pyproject.toml
 	touch $(VENV)/.run-stamp $@
 
 run: $(VENV)/.run-stamp
-	$(BIN)/python -m bot
+	@$(BIN)/python -m bot
 
 sync: $(VENV)/.run-stamp
-	$(BIN)/python -m bot sync
+	@$(BIN)/python -m bot sync
 
 test: $(VENV)/.dev-stamp
 	$(BIN)/ruff check .
