@@ -145,9 +145,9 @@ def period_of(slot: datetime, timezone: str) -> str:
 
 
 def week_before(slot: datetime, timezone: str) -> datetime:
-    """The same wall-clock time a week earlier (23 or 25 hours differ across a DST change)."""
+    """The same wall-clock time a week earlier (in UTC; 167 or 169 hours across a DST change)."""
     local = slot.astimezone(ZoneInfo(timezone))
-    return (local.replace(tzinfo=None) - WEEK).replace(tzinfo=local.tzinfo)
+    return (local.replace(tzinfo=None) - WEEK).replace(tzinfo=local.tzinfo).astimezone(UTC)
 
 
 # -- content -------------------------------------------------------------------------------
