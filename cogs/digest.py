@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 
 JOB_PREFIX = "digest:"
 Weekday = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-PostableChannel = discord.TextChannel | discord.Thread | discord.VoiceChannel
 
 
 def job_id(guild_id: int) -> str:
@@ -40,7 +39,7 @@ async def manage_server_only(interaction: discord.Interaction[BookClubBot]) -> b
     raise app_commands.CheckFailure("You need the Manage Server permission to change the weekly digest.")
 
 
-def cannot_post(channel: PostableChannel) -> str | None:
+def cannot_post(channel: discord.TextChannel) -> str | None:
     """Why the bot cannot post in `channel`, or None when it can."""
     me = channel.guild.me
     perms = channel.permissions_for(me)
@@ -49,8 +48,6 @@ def cannot_post(channel: PostableChannel) -> str | None:
         for label, ok in (("View Channel", perms.view_channel), ("Send Messages", perms.send_messages))
         if not ok
     ]
-    if isinstance(channel, discord.Thread) and not perms.send_messages_in_threads:
-        missing.append("Send Messages in Threads")
     if missing:
         return f"I can't post in {channel.mention}: I need the {' and '.join(missing)} permission there."
     return None
@@ -149,11 +146,11 @@ class Digest(commands.Cog):
         assert due.digest is not None
         schedule = due.schedule
         guild = self.bot.get_guild(schedule.guild_id)
-        channel = guild.get_channel_or_thread(schedule.channel_id) if guild else None
+        channel = guild.get_channel(schedule.channel_id) if guild else None
         if guild is None:
             await self._failed(due, "I am no longer in this server, so the digest could not be posted.", now)
             return
-        if not isinstance(channel, PostableChannel):
+        if not isinstance(channel, discord.TextChannel):
             missing = (
                 f"The digest channel (<#{schedule.channel_id}>) no longer exists. "
                 "Pick another one with `/digest setup`."
@@ -238,7 +235,7 @@ class Digest(commands.Cog):
             raise UserFacingError(f"{problem} Give me that permission or pick another channel.")
         await service.save(self.bot.db, schedule)
         self.schedule_job(schedule)
-        next_at = service.next_slot(schedule, now)
+        next_at = await service.next_post(self.bot.db, schedule, now)
         text = setup_text(
             schedule.weekday, schedule.hour, schedule.minute, schedule.timezone, channel.id, next_at
         )

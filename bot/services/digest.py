@@ -29,6 +29,9 @@ _TIME = re.compile(r"^\s*(\d{1,2})\s*[:.h]\s*(\d{2})\s*$")
 # A trigger may run a hair before its slot when the scheduler's clock and the bot's disagree;
 # a slot this close ahead still counts as the one due now (its claim keeps it to one post).
 EARLY_TOLERANCE = timedelta(minutes=1)
+# However small DIGEST_GRACE_HOURS is, a trigger that runs a few minutes late (a busy event loop)
+# is not downtime: it still posts.
+LATE_TOLERANCE = timedelta(minutes=10)
 WEEK = timedelta(days=7)
 REVIEWS_SHOWN = 10
 WANTED_SHOWN = 5
@@ -219,10 +222,21 @@ class DigestStatus:
     last: PostRecord | None
 
 
+async def next_post(db: Database, schedule: Schedule, now: datetime) -> datetime:
+    """When the digest will next be posted: the next slot whose week is not already taken.
+
+    Moving a schedule later in a week that was already posted skips to the following week.
+    """
+    slot = next_slot(schedule, now)
+    if await store.get_post(db, schedule.guild_id, period_of(slot, schedule.timezone)) is not None:
+        slot = next_slot(schedule, slot)
+    return slot
+
+
 async def status(db: Database, guild_id: int, now: datetime) -> DigestStatus:
     schedule = await store.get_schedule(db, guild_id)
     last = await store.last_post(db, guild_id)
-    next_at = None if schedule is None else next_slot(schedule, now)
+    next_at = None if schedule is None else await next_post(db, schedule, now)
     return DigestStatus(schedule, next_at, last)
 
 
@@ -262,7 +276,7 @@ async def claim_due(
     if slot <= schedule.since:
         return Due(Action.NOT_DUE, schedule)
     period = period_of(slot, schedule.timezone)
-    if now - slot > grace:
+    if now - slot > max(grace, LATE_TOLERANCE):
         if await store.claim_period(db, guild_id, period, slot, now, status="missed"):
             hours = f"{grace.total_seconds() / 3600:g}"
             error = (

@@ -3,6 +3,7 @@ job with an explicit `now` or by moving the bot's clock, never by sleeping."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
@@ -220,6 +221,18 @@ async def test_the_digest_arrives_in_the_channel_once(club: Club) -> None:
     assert f"[jump to it]({link})" in status
     assert "**Last error:** none" in status
     assert f"**Next post:** <t:{int((SLOT + WEEK).timestamp())}:F>" in status
+
+
+async def test_overlapping_triggers_post_once(club: Club) -> None:
+    await set_up(club)
+    await seed_readers(club, 3)
+    actions = await asyncio.gather(
+        cog(club).post_digest(club.guild.id, SLOT),
+        cog(club).post_digest(club.guild.id, SLOT + timedelta(seconds=1)),
+        cog(club).catch_up(),
+    )
+    assert actions.count(Action.POST) == 1
+    assert len(messages_in(club.channel)) == 1
 
 
 async def test_the_scheduled_job_runs_with_the_bot_clock(club: Club) -> None:

@@ -263,3 +263,26 @@ async def test_setting_again_replaces_and_off_forgets(db: Database) -> None:
     assert await store.get_schedule(db, GUILD) is None
     with pytest.raises(UserFacingError, match="not set up"):
         await service.turn_off(db, GUILD)
+
+
+async def test_a_late_trigger_is_not_downtime_even_with_no_grace(db: Database) -> None:
+    await set_up(db)
+    no_grace = timedelta(0)
+    assert (
+        await service.claim_due(db, GUILD, SLOT + timedelta(seconds=2), grace=no_grace)
+    ).action is Action.POST
+    following = SLOT + timedelta(days=7)
+    late = await service.claim_due(db, GUILD, following + timedelta(minutes=11), grace=no_grace)
+    assert late.action is Action.MISSED
+
+
+async def test_moving_the_slot_later_in_a_posted_week_waits_for_next_week(db: Database) -> None:
+    monday = schedule(0, 9, 0, "Europe/Prague", since=SLOT - timedelta(days=10))
+    await service.save(db, monday)
+    posted_at = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 CET, week 48
+    assert (await service.claim_due(db, GUILD, posted_at, grace=GRACE)).action is Action.POST
+    friday = schedule(4, 18, 0, "Europe/Prague", since=posted_at + timedelta(hours=1))
+    await service.save(db, friday)
+    status = await service.status(db, GUILD, posted_at + timedelta(hours=1))
+    assert status.next_at == SLOT + timedelta(days=7)  # not this Friday: week 48 is done
+    assert (await service.claim_due(db, GUILD, SLOT, grace=GRACE)).action is Action.ALREADY
