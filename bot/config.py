@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     http_timeout: float = Field(default=4.0, gt=0)
     autocomplete_deadline: float = Field(default=1.2, gt=0)
     digest_grace_hours: float = Field(default=24.0, ge=0)
+    digest_post_empty: bool = True
     import_max_bytes: int = Field(default=5_000_000, gt=0)
 
     @field_validator("owner_ids", mode="before")

@@ -1,0 +1,348 @@
+"""Queries for the weekly digest: schedules, the per-week post records and the digest's content."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.db.database import Database
+
+# -- time stamps ---------------------------------------------------------------------------
+
+
+def to_db_time(moment: datetime) -> str:
+    """An aware datetime as the ISO-8601 UTC text the schema stores ('…Z', milliseconds)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def bound(moment: datetime) -> str:
+    """A range bound that compares correctly against '…Z' and '…+00:00' stamps alike.
+
+    Only the first 19 characters ('YYYY-MM-DDTHH:MM:SS') are common to every writer, so a
+    bound made of exactly those sorts right against all of them.
+    """
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def from_db_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    parsed = datetime.fromisoformat(text)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+# -- schedules -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    guild_id: int
+    channel_id: int
+    weekday: int  # 0 = Monday
+    hour: int
+    minute: int
+    timezone: str
+    since: datetime
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+
+
+def _schedule(row: sqlite3.Row) -> Schedule:
+    since = from_db_time(row["since"])
+    assert since is not None
+    return Schedule(
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        weekday=row["weekday"],
+        hour=row["hour"],
+        minute=row["minute"],
+        timezone=row["timezone"],
+        since=since,
+        last_error=row["last_error"],
+        last_error_at=from_db_time(row["last_error_at"]),
+    )
+
+
+async def get_schedule(db: Database, guild_id: int) -> Schedule | None:
+    query = "SELECT * FROM digest_settings WHERE guild_id = ?"
+    row = await db.fetchone(query, (guild_id,))
+    return None if row is None else _schedule(row)
+
+
+async def all_schedules(db: Database) -> list[Schedule]:
+    query = "SELECT * FROM digest_settings ORDER BY guild_id"
+    return [_schedule(row) for row in await db.fetchall(query)]
+
+
+async def save_schedule(db: Database, schedule: Schedule) -> None:
+    """Insert or replace a club's schedule; a new schedule starts with no error."""
+    query = """
+        INSERT INTO digest_settings (guild_id, channel_id, weekday, hour, minute, timezone, since)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (guild_id) DO UPDATE SET
+            channel_id = excluded.channel_id, weekday = excluded.weekday, hour = excluded.hour,
+            minute = excluded.minute, timezone = excluded.timezone, since = excluded.since,
+            last_error = NULL, last_error_at = NULL
+    """
+    params = (
+        schedule.guild_id,
+        schedule.channel_id,
+        schedule.weekday,
+        schedule.hour,
+        schedule.minute,
+        schedule.timezone,
+        to_db_time(schedule.since),
+    )
+    async with db.transaction() as conn:
+        await conn.execute("INSERT OR IGNORE INTO guilds (guild_id) VALUES (?)", (schedule.guild_id,))
+        await conn.execute(query, params)
+
+
+async def delete_schedule(db: Database, guild_id: int) -> bool:
+    """Remove a club's schedule (its post history stays); True when there was one."""
+    query = "DELETE FROM digest_settings WHERE guild_id = ?"
+    return await db.execute(query, (guild_id,)) > 0
+
+
+# -- post records --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PostRecord:
+    guild_id: int
+    period: str
+    slot_at: datetime
+    status: str
+    channel_id: int | None
+    message_id: int | None
+    messages: int
+    error: str | None
+
+
+def _post(row: sqlite3.Row) -> PostRecord:
+    slot_at = from_db_time(row["slot_at"])
+    assert slot_at is not None
+    return PostRecord(
+        guild_id=row["guild_id"],
+        period=row["period"],
+        slot_at=slot_at,
+        status=row["status"],
+        channel_id=row["channel_id"],
+        message_id=row["message_id"],
+        messages=row["messages"],
+        error=row["error"],
+    )
+
+
+async def claim_period(
+    db: Database, guild_id: int, period: str, slot_at: datetime, now: datetime, *, status: str = "claimed"
+) -> bool:
+    """Claim a club's week; True only for the one caller whose INSERT created the row.
+
+    The primary key (guild_id, period) makes this atomic: two overlapping triggers, or a restart
+    after a post, both reach this INSERT and exactly one of them wins, whatever memory says.
+    """
+    query = """
+        INSERT INTO digest_posts (guild_id, period, slot_at, claimed_at, status) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (guild_id, period) DO NOTHING
+    """
+    params = (guild_id, period, to_db_time(slot_at), to_db_time(now), status)
+    async with db.transaction() as conn:
+        cursor = await conn.execute(query, params)
+        return cursor.rowcount == 1
+
+
+async def finish_period(
+    db: Database,
+    guild_id: int,
+    period: str,
+    *,
+    status: str,
+    now: datetime,
+    channel_id: int | None = None,
+    message_id: int | None = None,
+    messages: int = 0,
+    error: str | None = None,
+) -> None:
+    """Record a claimed week's outcome, and the club's last error (cleared by a success)."""
+    post = """
+        UPDATE digest_posts SET status = ?, channel_id = ?, message_id = ?, messages = ?, error = ?
+        WHERE guild_id = ? AND period = ?
+    """
+    settings = """
+        UPDATE digest_settings SET last_error = ?, last_error_at = ? WHERE guild_id = ?
+    """
+    async with db.transaction() as conn:
+        await conn.execute(post, (status, channel_id, message_id, messages, error, guild_id, period))
+        if error is not None:
+            await conn.execute(settings, (error, to_db_time(now), guild_id))
+        elif status == "posted":
+            await conn.execute(settings, (None, None, guild_id))
+
+
+async def get_post(db: Database, guild_id: int, period: str) -> PostRecord | None:
+    query = "SELECT * FROM digest_posts WHERE guild_id = ? AND period = ?"
+    row = await db.fetchone(query, (guild_id, period))
+    return None if row is None else _post(row)
+
+
+async def last_post(db: Database, guild_id: int) -> PostRecord | None:
+    """The latest week that was actually posted."""
+    query = """
+        SELECT * FROM digest_posts WHERE guild_id = ? AND status = 'posted'
+        ORDER BY slot_at DESC LIMIT 1
+    """
+    row = await db.fetchone(query, (guild_id,))
+    return None if row is None else _post(row)
+
+
+# -- content -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingEntry:
+    user_id: int
+    member: str | None
+    title: str
+    authors: str
+    page: int | None
+    pages: int | None
+    percent: int | None
+    since: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedEntry:
+    user_id: int
+    member: str | None
+    title: str
+    authors: str
+    stars_x2: int | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewEntry:
+    review_id: int
+    user_id: int
+    member: str | None
+    title: str
+    stars_x2: int | None
+    likes: int
+    spoiler: bool
+    excerpt: str
+    channel_id: int | None
+    message_id: int | None
+    created_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class WantedEntry:
+    book_id: int
+    title: str
+    authors: str
+    count: int
+
+
+async def currently_reading(db: Database, guild_id: int) -> list[ReadingEntry]:
+    """Every book on a currently-reading shelf, grouped by member (index: shelves_by_shelf)."""
+    query = """
+        SELECT s.user_id, m.display_name, b.title, b.authors, b.pages, s.page, s.percent,
+               coalesce(s.started_at, s.added_at) AS since
+        FROM shelves AS s
+        JOIN books AS b ON b.book_id = s.book_id
+        LEFT JOIN members AS m ON m.guild_id = s.guild_id AND m.user_id = s.user_id
+        WHERE s.guild_id = ? AND s.shelf = 'currently-reading'
+        ORDER BY m.display_name IS NULL, m.display_name COLLATE NOCASE, s.user_id, since, b.title
+    """
+    rows = await db.fetchall(query, (guild_id,))
+    return [
+        ReadingEntry(
+            user_id=row[0],
+            member=row[1],
+            title=row[2],
+            authors=row[3],
+            pages=row[4],
+            page=row[5],
+            percent=row[6],
+            since=from_db_time(row[7]),
+        )
+        for row in rows
+    ]
+
+
+async def finished_between(
+    db: Database, guild_id: int, start: datetime, end: datetime
+) -> list[FinishedEntry]:
+    """Books moved to 'read' in [start, end), with the reader's rating (index: shelves_finished)."""
+    query = """
+        SELECT s.user_id, m.display_name, b.title, b.authors, r.stars_x2, s.finished_at
+        FROM shelves AS s
+        JOIN books AS b ON b.book_id = s.book_id
+        LEFT JOIN ratings AS r ON r.guild_id = s.guild_id AND r.book_id = s.book_id AND r.user_id = s.user_id
+        LEFT JOIN members AS m ON m.guild_id = s.guild_id AND m.user_id = s.user_id
+        WHERE s.guild_id = ? AND s.finished_at >= ? AND s.finished_at < ? AND s.shelf = 'read'
+        ORDER BY s.finished_at, s.user_id
+    """
+    rows = await db.fetchall(query, (guild_id, bound(start), bound(end)))
+    return [
+        FinishedEntry(
+            user_id=row[0],
+            member=row[1],
+            title=row[2],
+            authors=row[3],
+            stars_x2=row[4],
+            finished_at=from_db_time(row[5]),
+        )
+        for row in rows
+    ]
+
+
+async def reviews_between(
+    db: Database, guild_id: int, start: datetime, end: datetime, *, limit: int
+) -> tuple[list[ReviewEntry], int]:
+    """The best-liked reviews written in [start, end) and how many there were (index: reviews_by_week)."""
+    query = """
+        SELECT r.review_id, r.user_id, m.display_name, b.title, r.stars_x2, r.likes, r.spoiler,
+               substr(r.body, 1, 400), r.channel_id, r.message_id, r.created_at,
+               count(*) OVER () AS total
+        FROM reviews AS r
+        JOIN books AS b ON b.book_id = r.book_id
+        LEFT JOIN members AS m ON m.guild_id = r.guild_id AND m.user_id = r.user_id
+        WHERE r.guild_id = ? AND r.created_at >= ? AND r.created_at < ? AND r.imported = 0
+        ORDER BY r.likes DESC, r.created_at, r.review_id
+        LIMIT ?
+    """
+    rows = await db.fetchall(query, (guild_id, bound(start), bound(end), limit))
+    entries = [
+        ReviewEntry(
+            review_id=row[0],
+            user_id=row[1],
+            member=row[2],
+            title=row[3],
+            stars_x2=row[4],
+            likes=row[5],
+            spoiler=bool(row[6]),
+            excerpt=row[7],
+            channel_id=row[8],
+            message_id=row[9],
+            created_at=from_db_time(row[10]),
+        )
+        for row in rows
+    ]
+    return entries, (rows[0][11] if rows else 0)
+
+
+async def most_wanted(db: Database, guild_id: int, *, limit: int) -> list[WantedEntry]:
+    """The club's most wanted books, from the maintained book_stats counters."""
+    query = """
+        SELECT bs.book_id, b.title, b.authors, bs.want_to_read
+        FROM book_stats AS bs
+        JOIN books AS b ON b.book_id = bs.book_id
+        WHERE bs.guild_id = ? AND bs.want_to_read > 0
+        ORDER BY bs.want_to_read DESC, b.title
+        LIMIT ?
+    """
+    rows = await db.fetchall(query, (guild_id, limit))
+    return [WantedEntry(book_id=row[0], title=row[1], authors=row[2], count=row[3]) for row in rows]

@@ -1,0 +1,219 @@
+"""Rendering the weekly digest and its status: Components V2 layouts, split to fit Discord."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import discord
+from discord.utils import escape_markdown, format_dt
+
+from bot.db.digest import FinishedEntry, ReadingEntry, ReviewEntry, WantedEntry
+from bot.services.digest import WEEKDAYS, Digest, DigestStatus
+from bot.ui.meta import ACCENT, plural
+
+# Discord allows 4,000 characters of text across all of a Components V2 message's text
+# displays; the margin keeps a long line from tipping a page over.
+TEXT_BUDGET = 3800
+NOBODY = "A club member"
+
+
+def message_link(guild_id: int, channel_id: int, message_id: int) -> str:
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+
+
+def stars(stars_x2: int) -> str:
+    """9 → '★★★★½'."""
+    return "★" * (stars_x2 // 2) + ("½" if stars_x2 % 2 else "")
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _name(member: str | None) -> str:
+    return f"**{escape_markdown(_clip(member, 80))}**" if member else NOBODY
+
+
+def _book(title: str, authors: str) -> str:
+    author = authors.splitlines()[0].strip() if authors.strip() else ""
+    text = f"*{escape_markdown(_clip(title, 120))}*"
+    return f"{text} by {escape_markdown(_clip(author, 60))}" if author else text
+
+
+def progress(page: int | None, pages: int | None, percent: int | None) -> str:
+    """`p. 120/222 · 54%` (floored), `p. 120`, `54%`, or `just started`."""
+    if page is not None and pages:
+        return f"p. {page}/{pages} · {min(100, page * 100 // pages)}%"
+    if page is not None:
+        return f"p. {page}" + (f" · {percent}%" if percent is not None else "")
+    if percent is not None:
+        return f"{percent}%"
+    return "just started"
+
+
+def reading_line(entry: ReadingEntry) -> str:
+    line = f"{_name(entry.member)} — {_book(entry.title, entry.authors)} · " + progress(
+        entry.page, entry.pages, entry.percent
+    )
+    return line + (f" · since {format_dt(entry.since, 'd')}" if entry.since else "")
+
+
+def finished_line(entry: FinishedEntry) -> str:
+    rating = stars(entry.stars_x2) if entry.stars_x2 else "not rated yet"
+    return f"{_name(entry.member)} finished {_book(entry.title, entry.authors)} — {rating}"
+
+
+def review_line(entry: ReviewEntry, guild_id: int) -> str:
+    parts = [f"{_name(entry.member)} on *{escape_markdown(_clip(entry.title, 120))}*"]
+    if entry.stars_x2:
+        parts.append(stars(entry.stars_x2))
+    if entry.likes:
+        parts.append(plural(entry.likes, "like"))
+    line = " · ".join(parts)
+    if entry.channel_id and entry.message_id:
+        line += f" — [read it]({message_link(guild_id, entry.channel_id, entry.message_id)})"
+    if entry.spoiler:
+        return line + "\n> *(contains spoilers)*"
+    return line + f"\n> {escape_markdown(_clip(entry.excerpt, 140))}"
+
+
+def wanted_line(rank: int, entry: WantedEntry) -> str:
+    wants = "member wants" if entry.count == 1 else "members want"
+    return f"{rank}. {_book(entry.title, entry.authors)} — {entry.count:,} {wants} to read it"
+
+
+@dataclass
+class _Page:
+    blocks: list[str] = field(default_factory=list)
+    size: int = 0
+
+
+class _Packer:
+    """Greedy packing of sections into pages of at most TEXT_BUDGET characters of text.
+
+    A section that does not fit continues on the next page under its heading marked
+    '(continued)'; a single line never splits.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.pages: list[_Page] = [_Page()]
+
+    def _room(self) -> int:
+        return self.budget - self.pages[-1].size
+
+    def _put(self, block: str) -> None:
+        page = self.pages[-1]
+        page.blocks.append(block)
+        page.size += len(block)
+
+    def add(self, heading: str, lines: Sequence[str]) -> None:
+        block = heading
+        for line in lines:
+            candidate = f"{block}\n{line}"
+            if len(candidate) > self._room() and block != heading:
+                self._put(block)
+                self.pages.append(_Page())
+                block = f"{heading} (continued)\n{line}"
+            elif len(candidate) > self._room():
+                # Not even the heading and one line fit here: start the section on a new page.
+                self.pages.append(_Page())
+                block = f"{heading}\n{line}"
+            else:
+                block = candidate
+        self._put(block)
+
+
+def digest_pages(digest: Digest, *, club: str) -> list[list[str]]:
+    """The digest as pages of text blocks: each page one message, each block one text display."""
+    packer = _Packer(TEXT_BUDGET)
+    period = f"{format_dt(digest.start, 'D')} – {format_dt(digest.end, 'D')}"
+    header = f"## 📚 {escape_markdown(_clip(club, 80))} — weekly digest\n-# {period}"
+    packer.add(header, [])
+    if digest.quiet:
+        packer.add(
+            "### A quiet week",
+            [
+                "Nobody logged any reading, finished a book or wrote a review this week. "
+                "Put a book on your shelf with `/shelf add` or log a page with `/progress` "
+                "and it shows up here next week.",
+            ],
+        )
+    if digest.reading:
+        count = len({entry.user_id for entry in digest.reading})
+        heading = f"### Currently reading · {plural(count, 'member')}"
+        packer.add(heading, [reading_line(entry) for entry in digest.reading])
+    if digest.finished:
+        packer.add("### Finished this week", [finished_line(entry) for entry in digest.finished])
+    if digest.reviews:
+        lines = [review_line(entry, digest.guild_id) for entry in digest.reviews]
+        hidden = digest.reviews_total - len(digest.reviews)
+        if hidden > 0:
+            lines.append(f"-# …and {plural(hidden, 'more review')} this week: see `/reviews`.")
+        packer.add("### New reviews", lines)
+    if digest.wanted:
+        lines = [wanted_line(rank, entry) for rank, entry in enumerate(digest.wanted, start=1)]
+        packer.add("### The club most wants to read", lines)
+    return [page.blocks for page in packer.pages if page.blocks]
+
+
+def page_view(blocks: Sequence[str]) -> discord.ui.LayoutView:
+    view = discord.ui.LayoutView(timeout=None)
+    container: discord.ui.Container[discord.ui.LayoutView] = discord.ui.Container(accent_colour=ACCENT)
+    for index, block in enumerate(blocks):
+        if index:
+            container.add_item(discord.ui.Separator())
+        container.add_item(discord.ui.TextDisplay(block))
+    view.add_item(container)
+    return view
+
+
+def digest_views(digest: Digest, *, club: str) -> list[discord.ui.LayoutView]:
+    return [page_view(blocks) for blocks in digest_pages(digest, club=club)]
+
+
+def schedule_line(weekday: int, hour: int, minute: int, timezone: str, channel_id: int) -> str:
+    return f"every {WEEKDAYS[weekday]} at {hour:02d}:{minute:02d} ({timezone}) in <#{channel_id}>"
+
+
+def setup_text(
+    weekday: int, hour: int, minute: int, timezone: str, channel_id: int, next_at: datetime
+) -> str:
+    return (
+        f"The weekly digest is set: {schedule_line(weekday, hour, minute, timezone, channel_id)}.\n"
+        f"Next post: {format_dt(next_at, 'F')} ({format_dt(next_at, 'R')}). "
+        "Run `/digest preview` to see it now."
+    )
+
+
+def status_view(status: DigestStatus, guild_id: int) -> discord.ui.LayoutView:
+    lines = ["## Weekly digest"]
+    schedule = status.schedule
+    if schedule is None:
+        lines.append("The digest is **off**. Someone with Manage Server can start it with `/digest setup`.")
+    else:
+        line = schedule_line(
+            schedule.weekday, schedule.hour, schedule.minute, schedule.timezone, schedule.channel_id
+        )
+        lines.append(f"**Schedule:** {line}")
+        if status.next_at is not None:
+            lines.append(
+                f"**Next post:** {format_dt(status.next_at, 'F')} ({format_dt(status.next_at, 'R')})"
+            )
+    last = status.last
+    if last is not None and last.channel_id and last.message_id:
+        link = message_link(guild_id, last.channel_id, last.message_id)
+        lines.append(f"**Last post:** {format_dt(last.slot_at, 'f')} — [jump to it]({link})")
+    else:
+        lines.append("**Last post:** none yet")
+    if schedule is not None and schedule.last_error:
+        when = f" ({format_dt(schedule.last_error_at, 'R')})" if schedule.last_error_at else ""
+        lines.append(f"**Last error:**{when} {schedule.last_error}")
+    elif schedule is not None:
+        lines.append("**Last error:** none")
+    view = discord.ui.LayoutView()
+    view.add_item(discord.ui.Container(discord.ui.TextDisplay("\n".join(lines)), accent_colour=ACCENT))
+    return view

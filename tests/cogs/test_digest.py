@@ -1,0 +1,435 @@
+"""/digest and the weekly post, through the real client on simcord. Time is driven by calling the
+job with an explicit `now` or by moving the bot's clock, never by sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+import discord
+import pytest
+import simcord
+
+from bot.db import digest as store
+from bot.services import digest as service
+from bot.services.digest import Action
+from cogs.digest import Digest as DigestCog
+from cogs.digest import job_id
+from tests.cogs.test_meta import text_of
+from tests.conftest import Club
+from tests.services.test_digest_content import Seed
+
+# The club clock starts on Wednesday 25 November 2026, 12:00 UTC; Friday 18:00 in Prague is 17:00 UTC.
+SLOT = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)
+WEEK = timedelta(days=7)
+
+
+def cog(club: Club) -> DigestCog:
+    # load_extension imports the module afresh, so the loaded class is not this module's class.
+    found = club.bot.get_cog("Digest")
+    assert type(found).__qualname__ == DigestCog.__qualname__
+    return cast(DigestCog, found)
+
+
+async def set_up(club: Club, channel: object = None, **options: str) -> str:
+    values = {"weekday": "Friday", "time": "18:00", "timezone": "Europe/Prague"} | options
+    result = await club.admin.slash(club.channel, "digest setup", channel=channel or club.channel, **values)
+    assert result.ephemeral
+    assert result.response is not None
+    return result.response.content
+
+
+def messages_in(channel: object) -> list[discord.Message]:
+    history = channel.history()  # type: ignore[attr-defined]
+    return [m for m in history if m.author.bot]
+
+
+def text_of_message(message: discord.Message) -> str:
+    return text_of([component.to_dict() for component in message.components])  # type: ignore[misc]
+
+
+async def status_text(club: Club) -> str:
+    result = await club.admin.slash(club.channel, "digest status")
+    assert result.ephemeral
+    assert result.response is not None
+    return text_of(result.response.components)
+
+
+async def seed_readers(club: Club, count: int) -> None:
+    seed = Seed(club.db, club.guild.id)
+    book = await seed.book("MIG Pilot: The Final Escape of Lt. Belenko", "John Barron", 222)
+    for user_id in range(1, count + 1):
+        await seed.member(user_id, f"Reader {user_id:03d} @everyone")
+        await seed.shelf(user_id, book, "currently-reading", at=SLOT - WEEK, page=120)
+
+
+# -- setup and its bad inputs --------------------------------------------------------------
+
+
+async def test_setup_stores_schedules_and_answers_with_the_next_post(club: Club) -> None:
+    text = await set_up(club)
+    assert "every Friday at 18:00 (Europe/Prague)" in text
+    assert f"<t:{int(SLOT.timestamp())}:F>" in text
+    schedule = await store.get_schedule(club.db, club.guild.id)
+    assert schedule is not None
+    assert (schedule.channel_id, schedule.weekday, schedule.hour, schedule.timezone) == (
+        club.channel.id,
+        4,
+        18,
+        "Europe/Prague",
+    )
+    job = club.bot.scheduler.get_job(job_id(club.guild.id))
+    assert job is not None
+    assert str(job.trigger.timezone) == "Europe/Prague"
+    fire = job.trigger.get_next_fire_time(None, club.clock())
+    assert fire.astimezone(UTC) == SLOT
+
+
+async def test_setup_again_changes_the_job(club: Club) -> None:
+    await set_up(club)
+    await set_up(club, weekday="Monday", time="09:00", timezone="Asia/Kathmandu")
+    job = club.bot.scheduler.get_job(job_id(club.guild.id))
+    assert job is not None
+    fire = job.trigger.get_next_fire_time(None, club.clock())
+    assert fire.astimezone(UTC) == datetime(2026, 11, 30, 3, 15, tzinfo=UTC)
+    assert len([j for j in club.bot.scheduler.get_jobs() if j.id.startswith("digest:")]) == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"time": "25:61"}, "is not a time of day"),
+        ({"time": "six"}, "Use 24-hour HH:MM"),
+        ({"timezone": "Mars/Olympus_Mons"}, "is not a time zone I know"),
+    ],
+)
+async def test_bad_input_is_answered_and_changes_nothing(
+    club: Club, options: dict[str, str], message: str
+) -> None:
+    await set_up(club)
+    before = await store.get_schedule(club.db, club.guild.id)
+    values = {"weekday": "Sunday", "time": "08:00", "timezone": "UTC"} | options
+    result = await club.admin.slash(club.channel, "digest setup", channel=club.channel, **values)
+    assert result.ephemeral
+    assert result.response is not None
+    assert message in result.response.content
+    assert await store.get_schedule(club.db, club.guild.id) == before
+    job = club.bot.scheduler.get_job(job_id(club.guild.id))
+    assert job.trigger.get_next_fire_time(None, club.clock()).astimezone(UTC) == SLOT
+    club.take_errors()
+
+
+async def test_a_channel_the_bot_cannot_write_to_is_refused(club: Club) -> None:
+    me = club.guild.me
+    assert me is not None
+    closed = club.guild.create_text_channel(
+        "announcements", overwrites={me: discord.PermissionOverwrite(send_messages=False)}
+    )
+    result = await club.admin.slash(
+        club.channel, "digest setup", channel=closed, weekday="Friday", time="18:00", timezone="UTC"
+    )
+    assert result.ephemeral
+    assert result.response is not None
+    assert "I need the Send Messages permission there" in result.response.content
+    assert await store.get_schedule(club.db, club.guild.id) is None
+    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is None
+    club.take_errors()
+
+
+async def test_manage_server_is_required(club: Club) -> None:
+    # Hidden by default from members without Manage Server…
+    assert "digest setup" not in club.alice.available_commands(club.channel)
+    assert "digest setup" in club.admin.available_commands(club.channel)
+    # …and refused at run time when a server admin opens the command up to them.
+    commands = await club.bot.tree.fetch_commands()
+    digest = next(command for command in commands if command.name == "digest")
+    club.guild.set_command_permissions(digest, {club.alice: True})
+    result = await club.alice.slash(
+        club.channel, "digest setup", channel=club.channel, weekday="Friday", time="18:00", timezone="UTC"
+    )
+    assert result.ephemeral
+    assert result.response is not None
+    assert result.response.content == "You need the Manage Server permission to change the weekly digest."
+    assert await store.get_schedule(club.db, club.guild.id) is None
+    await set_up(club)
+    result = await club.alice.slash(club.channel, "digest off")
+    assert result.response is not None
+    assert "Manage Server" in result.response.content
+    assert await store.get_schedule(club.db, club.guild.id) is not None
+    # Status and preview are not changes: a member who can see them may use them.
+    status = await club.alice.slash(club.channel, "digest status")
+    assert status.response is not None
+    club.take_errors()
+
+
+async def test_timezone_autocomplete(club: Club) -> None:
+    choices = await club.admin.autocomplete(
+        club.channel,
+        "digest setup",
+        "timezone",
+        "kathm",
+        channel=club.channel,
+        weekday="Friday",
+        time="18:00",
+    )
+    assert [choice["value"] for choice in choices] == ["Asia/Kathmandu"]
+    many = await club.admin.autocomplete(club.channel, "digest setup", "timezone", "america/")
+    assert len(many) == 25
+
+
+# -- the weekly post -----------------------------------------------------------------------
+
+
+async def test_the_digest_arrives_in_the_channel_once(club: Club) -> None:
+    await set_up(club)
+    seed = Seed(club.db, club.guild.id)
+    book = await seed.book("MIG Pilot: The Final Escape of Lt. Belenko", "John Barron", 222)
+    dune = await seed.book("Dune", "Frank Herbert", 412)
+    await seed.member(club.alice.id, "Alice @everyone")
+    await seed.member(club.bob.id, "Bob")
+    await seed.shelf(club.alice.id, book, "currently-reading", at=SLOT - 2 * WEEK, page=120)
+    await seed.shelf(club.bob.id, dune, "read", at=SLOT - 3 * WEEK, finished_at=SLOT - timedelta(days=1))
+    await seed.rate(club.bob.id, dune, 9, at=SLOT - timedelta(days=1))
+    await seed.review(club.bob.id, dune, "Spice must flow", at=SLOT - timedelta(days=1), likes=2, card=(5, 6))
+    await seed.shelf(club.admin.id, dune, "want-to-read", at=SLOT - WEEK)
+
+    assert await cog(club).post_digest(club.guild.id, SLOT) is Action.POST
+    posted = messages_in(club.channel)
+    assert len(posted) == 1
+    text = text_of_message(posted[0])
+    assert "Readers — weekly digest" in text
+    assert (
+        "**Alice @everyone** — *MIG Pilot: The Final Escape of Lt. Belenko* by John Barron · p. 120/222 · 54%"
+        in text
+    )
+    assert "**Bob** finished *Dune* by Frank Herbert — ★★★★½" in text
+    assert f"[read it](https://discord.com/channels/{club.guild.id}/5/6)" in text
+    assert "1. *Dune* by Frank Herbert — 1 member wants to read it" in text
+    assert not posted[0].mention_everyone
+    assert posted[0].mentions == []
+
+    # Overlapping or repeated triggers, before or after a restart, never post it again.
+    assert await cog(club).post_digest(club.guild.id, SLOT) is Action.ALREADY
+    assert await cog(club).post_digest(club.guild.id, SLOT + timedelta(hours=2)) is Action.ALREADY
+    club.clock.now = SLOT + timedelta(minutes=10)
+    await club.restart()
+    await club.env.settle()
+    assert len(messages_in(club.channel)) == 1
+    status = await status_text(club)
+    link = f"https://discord.com/channels/{club.guild.id}/{club.channel.id}/{posted[0].id}"
+    assert f"[jump to it]({link})" in status
+    assert "**Last error:** none" in status
+    assert f"**Next post:** <t:{int((SLOT + WEEK).timestamp())}:F>" in status
+
+
+async def test_overlapping_triggers_post_once(club: Club) -> None:
+    await set_up(club)
+    await seed_readers(club, 3)
+    actions = await asyncio.gather(
+        cog(club).post_digest(club.guild.id, SLOT),
+        cog(club).post_digest(club.guild.id, SLOT + timedelta(seconds=1)),
+        cog(club).catch_up(),
+    )
+    assert actions.count(Action.POST) == 1
+    assert len(messages_in(club.channel)) == 1
+
+
+async def test_the_scheduled_job_runs_with_the_bot_clock(club: Club) -> None:
+    await set_up(club)
+    club.clock.now = SLOT + timedelta(seconds=2)
+    job = club.bot.scheduler.get_job(job_id(club.guild.id))
+    assert job is not None
+    await job.func(*job.args)  # what APScheduler calls at the slot
+    assert len(messages_in(club.channel)) == 1
+    assert "A quiet week" in text_of_message(messages_in(club.channel)[0])
+
+
+async def test_a_quiet_week_posts_nothing_when_so_set(club: Club) -> None:
+    club.bot.settings.digest_post_empty = False
+    await set_up(club)
+    assert await cog(club).post_digest(club.guild.id, SLOT) is Action.SKIPPED
+    assert messages_in(club.channel) == []
+
+
+async def test_three_hundred_readers_split_across_messages(club: Club) -> None:
+    await set_up(club)
+    await seed_readers(club, 300)
+    assert await cog(club).post_digest(club.guild.id, SLOT) is Action.POST
+    posted = messages_in(club.channel)
+    assert len(posted) > 1
+    text = "\n".join(text_of_message(message) for message in posted)
+    for user_id in range(1, 301):
+        assert text.count(f"**Reader {user_id:03d} @everyone**") == 1
+    for message in posted:
+        assert len(text_of_message(message)) <= 4000
+        assert not message.mention_everyone
+    record = await store.last_post(club.db, club.guild.id)
+    assert record is not None
+    assert record.message_id == min(message.id for message in posted)  # the first one, for the jump link
+    assert record.messages == len(posted)
+
+
+# -- restarts ------------------------------------------------------------------------------
+
+
+async def test_jobs_are_rebuilt_after_a_restart(club: Club) -> None:
+    await set_up(club, weekday="Monday", time="09:00", timezone="Asia/Kolkata")
+    bot = await club.restart()
+    await club.env.settle()
+    job = bot.scheduler.get_job(job_id(club.guild.id))
+    assert job is not None
+    assert job.func.__self__ is bot.get_cog("Digest")
+    fire = job.trigger.get_next_fire_time(None, club.clock())
+    assert fire.astimezone(UTC) == datetime(2026, 11, 30, 3, 30, tzinfo=UTC)
+
+
+async def test_catch_up_inside_the_grace_window(club: Club) -> None:
+    await set_up(club)
+    club.clock.now = SLOT + timedelta(hours=23)  # the bot was down from before the slot until now
+    await club.restart()
+    await club.env.settle()
+    posted = messages_in(club.channel)
+    assert len(posted) == 1
+    # and a second restart does not post it again
+    await club.restart()
+    await club.env.settle()
+    assert len(messages_in(club.channel)) == 1
+
+
+async def test_no_catch_up_outside_the_grace_window(club: Club) -> None:
+    await set_up(club)
+    club.clock.now = SLOT + timedelta(hours=25)
+    await club.restart()
+    await club.env.settle()
+    assert messages_in(club.channel) == []
+    status = await status_text(club)
+    assert "was not posted: the bot was offline for more than the 24-hour grace window" in status
+    # The job stays: next week posts as usual.
+    assert await cog(club).post_digest(club.guild.id, SLOT + WEEK) is Action.POST
+    assert len(messages_in(club.channel)) == 1
+    assert "**Last error:** none" in await status_text(club)
+
+
+# -- failures at post time -----------------------------------------------------------------
+
+
+async def test_discord_refusing_the_post_is_recorded(club: Club) -> None:
+    await set_up(club)
+    club.env.inject_error(
+        "POST", "/channels/*/messages", status=403, code=50013, message="Missing Permissions"
+    )
+    assert await cog(club).post_digest(club.guild.id, SLOT) is Action.POST
+    assert messages_in(club.channel) == []
+    status = await status_text(club)
+    assert "Discord refused: I lack permission to post in" in status
+    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is not None
+    assert club.bot.is_ready()
+    record = await store.get_post(club.db, club.guild.id, "2026-W48")
+    assert record is not None
+    assert record.status == "failed"
+
+
+async def test_a_deleted_channel_is_recorded(club: Club) -> None:
+    reading_room = club.guild.create_text_channel("reading-room")
+    await set_up(club, channel=reading_room)
+    channel = club.bot.get_channel(reading_room.id)
+    assert isinstance(channel, discord.TextChannel)
+    await channel.delete()
+    await club.env.settle()
+    assert await cog(club).post_digest(club.guild.id, SLOT) is Action.POST
+    status = await status_text(club)
+    assert f"The digest channel (<#{reading_room.id}>) no longer exists" in status
+    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is not None
+
+
+async def test_a_permission_taken_away_is_recorded(club: Club) -> None:
+    await set_up(club)
+    me = club.guild.me
+    assert me is not None
+    channel = club.bot.get_channel(club.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    await channel.set_permissions(me, send_messages=False)
+    await club.env.settle()
+    await cog(club).post_digest(club.guild.id, SLOT)
+    assert messages_in(club.channel) == []
+    assert "I need the Send Messages permission there" in await status_text(club)
+
+
+# -- preview, status, off, leaving ---------------------------------------------------------
+
+
+def preview_messages(result: simcord.InteractionResult) -> list[simcord.ResponseMessage]:
+    """After a deferral the first follow-up fills the original response; the rest follow it."""
+    assert result.response is not None
+    return [result.response, *result.followups]
+
+
+async def test_preview_is_ephemeral_and_current(club: Club) -> None:
+    seed = Seed(club.db, club.guild.id)
+    book = await seed.book("Dune", "Frank Herbert", 412)
+    await seed.member(club.alice.id, "Alice")
+    await seed.shelf(
+        club.alice.id, book, "currently-reading", at=club.clock() - timedelta(days=1), percent=30
+    )
+    result = await club.admin.slash(club.channel, "digest preview")
+    assert result.ephemeral
+    shown = preview_messages(result)
+    assert len(shown) == 1
+    assert all(message.ephemeral for message in shown)
+    text = text_of(shown[0].components)
+    assert "**Alice** — *Dune* by Frank Herbert · 30%" in text
+    assert messages_in(club.channel) == []
+    assert await store.last_post(club.db, club.guild.id) is None  # a preview is not the week's post
+
+
+async def test_preview_of_three_hundred_readers_uses_several_messages(club: Club) -> None:
+    await seed_readers(club, 300)
+    result = await club.admin.slash(club.channel, "digest preview")
+    shown = preview_messages(result)
+    assert len(shown) > 1
+    assert all(message.ephemeral for message in shown)
+    text = "\n".join(text_of(message.components) for message in shown)
+    assert text.count("@everyone** —") == 300
+
+
+async def test_status_when_off(club: Club) -> None:
+    text = await status_text(club)
+    assert "The digest is **off**" in text
+    assert "**Last post:** none yet" in text
+
+
+async def test_off_removes_the_job_and_the_schedule(club: Club) -> None:
+    await set_up(club)
+    result = await club.admin.slash(club.channel, "digest off")
+    assert result.ephemeral
+    assert result.response is not None
+    assert result.response.content.startswith("The weekly digest is off.")
+    assert await store.get_schedule(club.db, club.guild.id) is None
+    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is None
+    assert await cog(club).post_digest(club.guild.id, SLOT) is Action.NOT_SET_UP
+    assert "The digest is **off**" in await status_text(club)
+    again = await club.admin.slash(club.channel, "digest off")
+    assert again.response is not None
+    assert "not set up" in again.response.content
+    club.take_errors()
+
+
+async def test_leaving_the_server_removes_the_job(club: Club) -> None:
+    await set_up(club)
+    guild = club.bot.get_guild(club.guild.id)
+    assert guild is not None
+    await guild.leave()
+    await club.env.settle()
+    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is None
+    assert await store.get_schedule(club.db, club.guild.id) is None
+
+
+async def test_unloading_the_cog_removes_its_jobs(club: Club) -> None:
+    await set_up(club)
+    await club.bot.unload_extension("cogs.digest")
+    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is None
+    await club.bot.load_extension("cogs.digest")
+    await club.env.settle()
+    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is not None
+    assert await service.status(club.db, club.guild.id, club.clock()) is not None
