@@ -6,7 +6,7 @@ reviews (two of them last week's) and wish lists over a shared catalogue of 600 
 Baselines in the same run: the same four queries through plain sqlite3 (no asyncio, no
 dataclasses), and one club built 1,000 times (everything hot in the page cache).
 
-Prints rows `name | value | baseline | ratio`.
+Returns rows for `make bench`'s table; the query plans are checked for full scans.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import Row, format_table
 from bot.db import open_database
 from bot.db.database import Database
 from bot.db.digest import bound, to_db_time
@@ -162,11 +163,7 @@ async def build_all(db: Database, guilds: list[int], *, render: bool) -> tuple[f
     return time.perf_counter() - began, pages
 
 
-def row(name: str, value: str, baseline: str, ratio: float) -> None:
-    print(f"{name} | {value} | {baseline} | {ratio:.2f}x")
-
-
-async def run(path: Path) -> None:
+async def run(path: Path) -> list[Row]:
     db = await open_database(path)
     await db.migrate()
     await db.close()
@@ -185,30 +182,41 @@ async def run(path: Path) -> None:
         one = min([(await build_all(db, [1] * CLUBS, render=False))[0] for _ in range(3)])
     finally:
         await db.close()
-    print("name | value | baseline | ratio")
-    row(f"build {CLUBS} digests", f"{built:.3f} s", f"{raw:.3f} s raw sqlite3, same queries", built / raw)
-    row(f"build {CLUBS} digests", f"{built:.3f} s", f"{one:.3f} s one club x{CLUBS}", built / one)
-    row(
-        f"build + render {CLUBS} digests ({pages} messages)",
-        f"{rendered:.3f} s",
-        f"{built:.3f} s build only",
-        rendered / built,
-    )
-    row(f"build + render {CLUBS} digests vs target", f"{rendered:.3f} s", "2.000 s target", rendered / 2)
-    row(
-        "per digest (build + render)",
-        f"{rendered / CLUBS * 1000:.2f} ms",
-        f"{raw / CLUBS * 1000:.2f} ms raw queries",
-        rendered / raw,
-    )
     scans = full_scans(path)
-    print(f"full scans of club tables | {len(scans)} | 0 | {'ok' if not scans else '; '.join(scans)}")
+    if scans:
+        raise SystemExit("digest queries scan a club table: " + "; ".join(scans))
+    return [
+        Row(
+            "digest",
+            f"build {CLUBS} digests",
+            built * 1000,
+            raw * 1000,
+            baseline_label="raw sqlite3, same queries",
+        ),
+        Row(
+            "digest", f"build {CLUBS} digests", built * 1000, one * 1000, baseline_label=f"one club ×{CLUBS}"
+        ),
+        Row(
+            "digest",
+            f"build + render {CLUBS} digests ({pages} messages)",
+            rendered * 1000,
+            2000,
+            baseline_label="2 s target",
+        ),
+        Row(
+            "digest",
+            "per digest, build + render",
+            rendered / CLUBS * 1000,
+            raw / CLUBS * 1000,
+            baseline_label="raw queries",
+        ),
+    ]
 
 
-def main() -> None:
+def main() -> list[Row]:
     with tempfile.TemporaryDirectory() as folder:
-        asyncio.run(run(Path(folder) / "bench.sqlite3"))
+        return asyncio.run(run(Path(folder) / "bench.sqlite3"))
 
 
 if __name__ == "__main__":
-    main()
+    print(format_table(main()))
