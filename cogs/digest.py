@@ -60,9 +60,8 @@ class Digest(commands.Cog):
         name="digest",
         description="The club's weekly digest of what everyone is reading",
         guild_only=True,
-        # Discord sets default permissions per top-level command only: the whole group starts
-        # hidden from members without Manage Server; setup and off also check at run time.
-        default_permissions=discord.Permissions(manage_guild=True),
+        # No default permissions: Discord sets them per top-level command only, and members should
+        # see preview and status. setup and off check Manage Server when run.
     )
 
     def __init__(self, bot: BookClubBot) -> None:
