@@ -12,7 +12,7 @@ _RULE = re.compile(r"^\s*-{3,}\s*$", re.MULTILINE)  # '----------' before source
 _SOURCE = re.compile(r"^\s*\(?\s*(?:source|from)\s*:?.*$", re.IGNORECASE | re.MULTILINE)
 _TAG = re.compile(r"<\s*(?:br|/p|p)\b[^>]*>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[^>]+>")
-_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
+_YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
 _DATE_FORMATS = ("%Y-%m-%d", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y")
 
 
