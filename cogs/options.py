@@ -49,14 +49,20 @@ async def book_choices(
 async def _remote_hits(bot: BookClubBot, typed: str) -> list[SearchHit]:
     deadline = bot.settings.autocomplete_deadline
     loop = asyncio.get_running_loop()
+    lookup = asyncio.ensure_future(
+        bot.books.search(SearchQuery.parse(typed), limit=10, deadline=loop.time() + deadline)
+    )
+    # asyncio.wait is the hard stop (the lookup is cancelled when late); the deadline passed in
+    # lets the fetcher plan its retries within it.
+    done, _ = await asyncio.wait({lookup}, timeout=deadline)
+    if not done:
+        lookup.cancel()
+        log.info("autocomplete answered without remote results: the providers took over %.1f s", deadline)
+        return []
     try:
-        # wait_for is the hard stop (it cancels the lookup); the deadline lets retries plan within it.
-        outcome = await asyncio.wait_for(
-            bot.books.search(SearchQuery.parse(typed), limit=10, deadline=loop.time() + deadline),
-            timeout=deadline,
-        )
-    except (TimeoutError, ProviderError) as exc:
-        log.info("autocomplete answered without remote results (%s)", exc.__class__.__name__)
+        outcome = lookup.result()
+    except ProviderError as exc:
+        log.info("autocomplete answered without remote results: %s", exc)
         return []
     return [hit for hit in (SearchHit.of_data(data) for data in outcome.books) if hit]
 

@@ -70,6 +70,12 @@ class BookService:
                 return SearchOutcome(found.value, live)
         if self.providers and failures == len(self.providers):
             raise ProviderError("every book provider failed")
+        if query.author:
+            # "Stand by Me" is a title, not "Stand" by "Me": try the words as free text too.
+            wider = await self.search(
+                SearchQuery(f"{query.text} by {query.author}"), limit=limit, deadline=deadline
+            )
+            return SearchOutcome(wider.books, live and wider.live)
         return SearchOutcome([], live)
 
     async def fetch(self, ref: BookRef, *, deadline: float) -> Lookup[BookData | None]:

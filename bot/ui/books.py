@@ -97,29 +97,29 @@ async def show_book(interaction: discord.Interaction[BookClubBot], text: str) ->
     if local is not None and not (bot.books.online and needs_network(parsed, local)):
         await _send(interaction, parsed.text, Resolution(local))
         return
-    await interaction.response.defer(thinking=True)
+    # Deferred ephemerally: an error or a list of matches is for the member who asked; a page is
+    # then posted for the channel as a follow-up.
+    await interaction.response.defer(ephemeral=True, thinking=True)
     deadline = asyncio.get_running_loop().time() + bot.settings.http_timeout
-    try:
-        resolution = await resolve(bot.db, bot.books, parsed.text, deadline=deadline)
-    except UserFacingError as exc:
-        # The deferred answer is public; the error is only for the member who asked.
-        await interaction.delete_original_response()
-        await interaction.followup.send(exc.message, ephemeral=True)
-        return
+    resolution = await resolve(bot.db, bot.books, parsed.text, deadline=deadline)
     await _send(interaction, parsed.text, resolution)
 
 
 async def _send(interaction: discord.Interaction[BookClubBot], query: str, resolution: Resolution) -> None:
     if resolution.book is None:
         view = results_view(query, resolution.hits, note=resolution.note)
-    else:
-        page = await load_book_page(
-            interaction.client.db, interaction.guild_id, resolution.book.book_id, note=resolution.note
-        )
-        if page is None:
-            raise UserFacingError("That book is no longer in the catalogue; search for it again.")
-        view = book_page_view(page)
+        if interaction.response.is_done():
+            await interaction.followup.send(view=view, ephemeral=True)
+        else:
+            await interaction.response.send_message(view=view, ephemeral=True)
+        return
+    page = await load_book_page(
+        interaction.client.db, interaction.guild_id, resolution.book.book_id, note=resolution.note
+    )
+    if page is None:
+        raise UserFacingError("That book is no longer in the catalogue; search for it again.")
     if interaction.response.is_done():
-        await interaction.followup.send(view=view)
+        await interaction.edit_original_response(content=f"Opened the page of **{page.book.title}**.")
+        await interaction.followup.send(view=book_page_view(page))
     else:
-        await interaction.response.send_message(view=view)
+        await interaction.response.send_message(view=book_page_view(page))

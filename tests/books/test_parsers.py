@@ -36,7 +36,8 @@ def test_search_2020_format_with_a_sparse_second_doc(fixtures: Path) -> None:
     assert first.title == "This Is How You Lose the Time War"
     assert first.authors == ("Amal El-Mohtar", "Max Gladstone")
     assert first.first_published == "2019"
-    assert first.cover_url is None and first.language == "eng"
+    assert first.cover_url is None
+    assert first.language == "eng"
     # edition_count 0, no edition_key, no first_publish_year: still a usable hit
     assert sparse.first_published is None
     assert sparse.cover_url == f"{COVERS}/b/id/8665647-L.jpg"
@@ -46,9 +47,11 @@ def test_search_modern_format_full_solr_docs(fixtures: Path) -> None:
     body = load(fixtures, "openlibrary/search_q_denver_co.truncated.sweater_weather.json")
     books = parse_search(body, COVERS)
     assert len(books) == len(body["docs"]) == 5
-    assert books[2].pages == 180 and books[2].cover_url == f"{COVERS}/b/id/1847337-L.jpg"
+    assert books[2].pages == 180
+    assert books[2].cover_url == f"{COVERS}/b/id/1847337-L.jpg"
     # a doc whose key names an edition, and one without author_name
-    assert books[3].ol_work_id is None and books[3].ol_edition_id == "OL10910782M"
+    assert books[3].ol_work_id is None
+    assert books[3].ol_edition_id == "OL10910782M"
     assert books[3].authors == ()
 
 
@@ -68,7 +71,8 @@ def test_modern_work_description_object_is_cleaned_and_cover_minus_one_skipped(f
     parsed = parse_work(load(fixtures, "openlibrary/works_OL1914022W.pet_books.json"), COVERS)
     assert parsed is not None
     work, keys = parsed
-    assert work.ol_work_id == "OL1914022W" and work.title == "The Pillars of the Earth"
+    assert work.ol_work_id == "OL1914022W"
+    assert work.title == "The Pillars of the Earth"
     assert keys == ["OL229268A"]  # nested authors[].author.key
     assert work.first_published == "2007-11-14"  # "November 14, 2007"
     assert work.cover_url == f"{COVERS}/b/id/9269909-L.jpg"
@@ -91,12 +95,15 @@ def test_edition_with_flat_authors_and_isbn10_only(fixtures: Path) -> None:
     parsed = parse_edition(load(fixtures, "openlibrary/books_OL22951843M.bookwyrm.json"), COVERS)
     assert parsed is not None
     edition, keys = parsed
-    assert edition.ol_edition_id == "OL22951843M" and edition.ol_work_id == "OL15832982W"
+    assert edition.ol_edition_id == "OL22951843M"
+    assert edition.ol_work_id == "OL15832982W"
     assert keys == ["OL382982A"]
     assert (edition.pages, edition.format) == (491, "Hardcover")
     assert (edition.isbn10, edition.isbn13) == ("0060273224", "9780060273224")  # normalised, checked
-    assert edition.language == "eng" and edition.first_published == "1996"
-    assert edition.description is not None and edition.description.startswith("Sabriel, daughter")
+    assert edition.language == "eng"
+    assert edition.first_published == "1996"
+    assert edition.description is not None
+    assert edition.description.startswith("Sabriel, daughter")
 
 
 def test_work_editions_list_and_the_edition_that_fills_gaps(fixtures: Path) -> None:
@@ -105,7 +112,10 @@ def test_work_editions_list_and_the_edition_that_fills_gaps(fixtures: Path) -> N
     assert len(editions) == body["size"] == 15
     assert all(e.ol_work_id == "OL15832982W" for e in editions)
     best = best_edition(editions)
-    assert best is not None and best.pages and best.format and best.isbn13
+    assert best is not None
+    assert best.pages
+    assert best.format
+    assert best.isbn13
 
 
 def test_author_with_a_plain_string_bio(fixtures: Path) -> None:
@@ -117,25 +127,30 @@ def test_api_books_isbn_lookup(fixtures: Path) -> None:
         load(fixtures, "openlibrary/api_books_jscmd_data_isbn9782070427796.bookwyrm.json"), COVERS
     )
     assert book is not None
-    assert book.title == "Les ombres errantes" and book.authors == ("Pascal Quignard",)
+    assert book.title == "Les ombres errantes"
+    assert book.authors == ("Pascal Quignard",)
     assert (book.isbn13, book.isbn10, book.ol_edition_id) == ("9782070427796", "207042779X", "OL16262504M")
     assert book.first_published == "2002"
 
 
 def test_google_volumes_search(fixtures: Path) -> None:
     (batman,) = parse_volumes(load(fixtures, "googlebooks/volumes_q_batman.doers.json"))
-    assert batman.google_id == "l0UTIQAACAAJ" and batman.source == "googlebooks"
+    assert batman.google_id == "l0UTIQAACAAJ"
+    assert batman.source == "googlebooks"
     assert batman.authors == ("Brian Bolland", "Alan Moore")
     assert (batman.isbn13, batman.isbn10, batman.pages) == ("9781401216672", "1401216676", 64)
     assert batman.first_published == "2008-03-19"
-    assert batman.cover_url is not None and batman.cover_url.startswith("https://bks5.books.google.ro/")
+    assert batman.cover_url is not None
+    assert batman.cover_url.startswith("https://bks5.books.google.ro/")
 
 
 def test_google_item_with_unicode_punctuation_and_no_page_count(fixtures: Path) -> None:
     (potter,) = parse_volumes(load(fixtures, "googlebooks/volumes_items_only.bookends.json"))
     assert potter.title == "Harry Potter and the Prisoner of Azkaban"
-    assert potter.pages is None and potter.language == "en"
-    assert potter.description is not None and "Harry Potter’s parents" in potter.description
+    assert potter.pages is None
+    assert potter.language == "en"
+    assert potter.description is not None
+    assert "Harry Potter’s parents" in potter.description
     assert "“Moony, Wormtail, Padfoot, and Prongs.”" in potter.description
 
 
