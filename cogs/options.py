@@ -16,7 +16,7 @@ from discord import app_commands
 
 from bot.books.models import Book
 from bot.books.provider import ProviderError, SearchQuery
-from bot.db.books import search_books
+from bot.db.books import autocomplete_books
 from bot.errors import UserFacingError
 from bot.services.books import SearchHit, parse_book_query, resolve
 
@@ -39,7 +39,7 @@ async def book_choices(
     typed = " ".join(value.split())
     if not typed:
         return []
-    books = await search_books(bot.db, typed, limit=MAX_CHOICES)
+    books = await autocomplete_books(bot.db, typed, limit=MAX_CHOICES)
     hits = [SearchHit.of_book(book) for book in books]
     if len(hits) < MAX_CHOICES and len(typed) >= REMOTE_MIN_CHARS and bot.books.online:
         hits += _new_hits(books, await _remote_hits(bot, typed))

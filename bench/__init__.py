@@ -1,0 +1,1 @@
+"""Benchmarks: plain scripts, each with a `main()` printing `name | value | baseline | ratio` rows."""
