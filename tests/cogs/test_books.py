@@ -247,3 +247,36 @@ async def test_a_remote_choice_is_resolved_when_the_command_runs(
     page = result.followups[0] if result.followups else result.response
     assert page is not None
     assert "## Sabriel" in text_of(page.components)
+
+
+async def test_show_answers_from_the_catalogue_when_open_library_is_slow(
+    club: Club, recorded: RecordedServer
+) -> None:
+    recorded.reply(
+        "/works/OL15832982W.json",
+        Reply(body=recorded.fixture(OL + "works_OL15832982W.bookwyrm.json"), delay=10),
+    )
+    await upsert_book(club.db, BookData(title="Sabriel", ol_work_id="OL15832982W"))
+    result = await club.alice.slash(club.channel, "book show", book="OL15832982W")
+    assert result.deferred  # acknowledged at once; the lookup is still waiting on the server
+    await club.env.advance_time(2.5)  # past HTTP_TIMEOUT (2 s here); the server would take 10
+    page = result.followups[0] if result.followups else None
+    assert page is not None
+    assert not page.ephemeral
+    assert LIVE_NOTE in text_of(page.components)
+    assert await books_count(club) == 1
+
+
+async def test_the_search_select_still_works_after_a_restart(club: Club, recorded: RecordedServer) -> None:
+    recorded.serve("/search.json", OL + "search_time_war.bookwyrm.json")
+    book = await upsert_book(club.db, BookData(title="Time War", ol_work_id="OL20639540W"))
+    await club.db.execute("UPDATE books SET enriched_at = '2026-11-25T12:00:00+00:00'")
+    result = await club.alice.slash(club.channel, "book search", query="time war")
+    message = result.followups[0] if result.followups else result.response
+    assert message is not None
+    await club.restart()
+    picked = await club.alice.select(message, ["ol:OL20639540W"], custom_id="book:open")
+    assert not picked.deferred  # enriched catalogue book: no provider call, answered at once
+    assert picked.response is not None
+    assert "## Time War" in text_of(picked.response.components)
+    assert book.book_id == 1
