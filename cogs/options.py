@@ -18,7 +18,7 @@ from bot.books.models import Book
 from bot.books.provider import ProviderError, SearchQuery
 from bot.db.books import autocomplete_books
 from bot.errors import UserFacingError
-from bot.services.books import SearchHit, parse_book_query, resolve
+from bot.services.books import SearchHit, choice_value, parse_book_query, resolve
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot
@@ -40,16 +40,17 @@ async def book_choices(
     if not typed:
         return []
     books = await autocomplete_books(bot.db, typed, limit=MAX_CHOICES)
-    hits = [SearchHit.of_book(book) for book in books]
-    if len(hits) < MAX_CHOICES and len(typed) >= REMOTE_MIN_CHARS and bot.books.online:
-        hits += _new_hits(books, await _remote_hits(bot, typed))
-    return [app_commands.Choice(name=hit.label, value=hit.value) for hit in hits[:MAX_CHOICES]]
+    choices = [app_commands.Choice(name=book.byline[:100], value=choice_value(book)) for book in books]
+    if len(choices) < MAX_CHOICES and len(typed) >= REMOTE_MIN_CHARS and bot.books.online:
+        remote = _new_hits(books, await _remote_hits(bot, typed))
+        choices += [app_commands.Choice(name=hit.label, value=hit.value) for hit in remote]
+    return choices[:MAX_CHOICES]
 
 
 async def _remote_hits(bot: BookClubBot, typed: str) -> list[SearchHit]:
     deadline = bot.settings.autocomplete_deadline
     loop = asyncio.get_running_loop()
-    lookup = asyncio.ensure_future(
+    lookup = asyncio.create_task(
         bot.books.search(SearchQuery.parse(typed), limit=10, deadline=loop.time() + deadline)
     )
     # asyncio.wait is the hard stop (the lookup is cancelled when late); the deadline passed in

@@ -158,10 +158,10 @@ class SearchHit:
 
     @property
     def label(self) -> str:
-        """`Dune — Frank Herbert (1965)`, for select options and autocomplete (≤ 100 chars)."""
+        """`Dune by Frank Herbert (1965)`, for select options and autocomplete (≤ 100 chars)."""
         text = self.title
         if self.authors:
-            text += f" — {', '.join(self.authors[:2])}"
+            text += f" by {', '.join(self.authors[:2])}"
         if self.year:
             text += f" ({self.year})"
         return text if len(text) <= 100 else text[:99] + "…"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
@@ -15,9 +15,6 @@ from bot.services.book_page import BookPage
 from bot.services.stats import BookStats, plural
 from bot.tree import report_error
 from bot.ui.meta import ACCENT
-
-if TYPE_CHECKING:
-    pass
 
 DESCRIPTION_PREVIEW = 600
 FULL_DESCRIPTION_LIMIT = 3_900  # a V2 message holds 4,000 characters of text

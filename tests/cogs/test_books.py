@@ -223,6 +223,10 @@ async def test_autocomplete_puts_the_catalogue_first_then_remote_results(
     )
     choices = await club.alice.autocomplete(club.channel, "book show", "book", "time war")
     assert [c["value"] for c in choices] == [f"book:{local.book_id}", "ol:OL19859295W"]
+    assert [c["name"] for c in choices] == [
+        "This Is How You Lose the Time War by Amal El-Mohtar",
+        "This is How You Lose the Time War by Amal El-Mohtar, Max Gladstone",
+    ]
 
 
 async def test_autocomplete_answers_in_time_while_open_library_hangs(

@@ -122,7 +122,8 @@ async def test_several_remote_matches_are_hits_to_choose_from(
     assert resolution.book is None
     assert [hit.value for hit in resolution.hits] == ["ol:OL20639540W", "ol:OL19859295W"]
     assert (
-        resolution.hits[0].label == "This Is How You Lose the Time War — Amal El-Mohtar, Max Gladstone (2019)"
+        resolution.hits[0].label
+        == "This Is How You Lose the Time War by Amal El-Mohtar, Max Gladstone (2019)"
     )
     assert await db.fetchval("SELECT count(*) FROM books") == 0  # nothing stored until one is chosen
 
@@ -190,7 +191,7 @@ async def test_search_hits_fall_back_to_the_catalogue(
     await upsert_book(db, BookData(title="Sábriel", authors=("Garth Nix",), first_published="1995-01-01"))
     hits, live = await search_hits(db, books, "sabriel", deadline=deadline())
     assert not live
-    assert [hit.label for hit in hits] == ["Sábriel — Garth Nix (1995)"]
+    assert [hit.label for hit in hits] == ["Sábriel by Garth Nix (1995)"]
 
 
 async def test_autocomplete_ranks_a_bounded_candidate_set(db: Database) -> None:
