@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -121,8 +122,11 @@ class JsonFetcher:
                 raise
             raise ProviderError(f"{self.name} sent a malformed body for {path}") from exc
         self.breaker.success()
-        # The write must not be torn by a caller's timeout (autocomplete cancels at its deadline).
-        await asyncio.shield(self.cache.put(key, status, body, now=self.wall(), kind=kind))
+        try:
+            # The write must not be torn by a caller's timeout (autocomplete cancels at its deadline).
+            await asyncio.shield(self.cache.put(key, status, body, now=self.wall(), kind=kind))
+        except sqlite3.Error:
+            log.warning("could not cache %s; answering without caching it", key, exc_info=True)
         return Lookup(value)
 
     async def _request(self, url: str, params: dict[str, str | int], deadline: float) -> tuple[int, str]:
