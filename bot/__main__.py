@@ -11,7 +11,7 @@ import aiohttp
 import discord
 from pydantic import ValidationError
 
-from bot import __version__
+from bot.books.service import build_book_service, user_agent
 from bot.client import BookClubBot
 from bot.config import Settings
 from bot.db import open_database
@@ -38,17 +38,15 @@ def load_settings() -> Settings:
         raise SystemExit(f"error: {line}") from None
 
 
-def user_agent(settings: Settings) -> str:
-    return f"bookclub-bot/{__version__} ({settings.contact})"
-
-
 async def run(settings: Settings, *, sync_only: bool = False) -> None:
     db = await open_database(settings.database_path)
     timeout = aiohttp.ClientTimeout(total=settings.http_timeout)
     try:
         async with (
             aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": user_agent(settings)}) as session,
-            BookClubBot(settings=settings, db=db, session=session) as bot,
+            BookClubBot(
+                settings=settings, db=db, session=session, books=build_book_service(settings, session, db)
+            ) as bot,
         ):
             token = settings.discord_token.get_secret_value()
             if sync_only:

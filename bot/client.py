@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
 from bot import __version__
+from bot.books.service import BookService
 from bot.config import Settings
 from bot.db import Database
 from bot.db.meta import get_meta, remember_member, set_meta
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.admin",
+    "cogs.books",
     "cogs.digest",
 )
 
@@ -46,6 +48,7 @@ class BookClubBot(commands.Bot):
         session: aiohttp.ClientSession,
         scheduler: AsyncIOScheduler | None = None,
         clock: Callable[[], datetime] = utcnow,
+        books: BookService | None = None,
     ) -> None:
         intents = discord.Intents.default()  # non-privileged only: no members, no message content
         super().__init__(
@@ -60,6 +63,8 @@ class BookClubBot(commands.Bot):
         self.session = session
         self.scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
         self.clock = clock
+        # Book lookups; without injected providers the bot answers from the catalogue alone.
+        self.books = books or BookService(db, clock=clock)
         self.version = __version__
         self.failed_extensions: dict[str, BaseException] = {}
         self._known_names: dict[tuple[int, int], str] = {}

@@ -14,10 +14,12 @@ import discord
 import pytest
 import simcord
 
+from bot.books.service import build_book_service
 from bot.client import BookClubBot
 from bot.config import Settings
 from bot.db import Database, open_database
 from bot.tree import describe
+from tests.books.server import RecordedServer
 
 SETTING_NAMES = tuple(name.upper() for name in Settings.model_fields)
 REPO = Path(__file__).resolve().parent.parent
@@ -36,6 +38,15 @@ def fixtures() -> Path:
     if not folder.is_dir():
         pytest.skip(f"recorded fixtures not found at {folder} (set BOOKCLUB_FIXTURES)")
     return folder
+
+
+@pytest.fixture
+async def recorded(fixtures: Path) -> AsyncIterator[RecordedServer]:
+    """A local aiohttp server on 127.0.0.1 (port 0) serving the recorded provider fixtures."""
+    server = RecordedServer(fixtures)
+    await server.start()
+    yield server
+    await server.close()
 
 
 @pytest.fixture(autouse=True)
@@ -130,7 +141,9 @@ BotFactory = Callable[[Settings, Database, aiohttp.ClientSession, Clock], BookCl
 def default_factory(
     settings: Settings, db: Database, session: aiohttp.ClientSession, clock: Clock
 ) -> BookClubBot:
-    return BookClubBot(settings=settings, db=db, session=session, clock=clock)
+    """The bot with its book providers at the settings' URLs (a closed port unless a test points them)."""
+    books = build_book_service(settings, session, db, clock=clock)
+    return BookClubBot(settings=settings, db=db, session=session, clock=clock, books=books)
 
 
 @pytest.fixture

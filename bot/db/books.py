@@ -100,6 +100,28 @@ async def search_books(db: Database, text: str, *, limit: int = 25) -> list[Book
     return [book_from_row(row) for row in rows]
 
 
+async def autocomplete_books(
+    db: Database, text: str, *, limit: int = 25, candidates: int = 500
+) -> list[Book]:
+    """Like `search_books`, bounded for autocomplete: only the first `candidates` matches are ranked.
+
+    A one-word prefix can match tens of thousands of books; ranking them all costs ~10 ms on
+    200k books, ranking 500 about 1 ms. Typing one more letter narrows the set anyway.
+    """
+    match = fts_query(text)
+    if match is None:
+        return []
+    query = f"""
+        SELECT {", ".join("b." + c.strip() for c in _COLUMNS.split(","))}
+        FROM (SELECT rowid, rank FROM books_fts WHERE books_fts MATCH ? LIMIT ?) AS m
+        JOIN books AS b ON b.book_id = m.rowid
+        ORDER BY m.rank
+        LIMIT ?
+    """
+    rows = await db.fetchall(query, (match, candidates, limit))
+    return [book_from_row(row) for row in rows]
+
+
 async def upsert_book_in(conn: aiosqlite.Connection, data: BookData) -> int:
     """Insert or complete the catalogue row for `data` inside a transaction; returns its book_id.
 

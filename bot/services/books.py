@@ -1,20 +1,26 @@
-"""Resolving what a member typed into one catalogue book.
+"""Resolving what a member typed into one catalogue book, locally first and at the providers second.
 
-Accepted: an autocomplete value (`book:<id>`), an ISBN-10/13 (hyphens allowed, checksum
-checked), an Open Library work/edition id or openlibrary.org URL, "title by author", free text.
+Accepted: an autocomplete/select value (`book:<id>`, `ol:OL…W`, `isbn:…`, `gb:…`), an ISBN-10/13
+(hyphens allowed, checksum checked), an Open Library work/edition id or openlibrary.org URL,
+"title by author", free text. Several remote matches become choices for a select menu.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bot.books.identifiers import looks_like_isbn, parse_isbn, parse_openlibrary_id
-from bot.books.models import Book
+from bot.books.models import Book, BookData
+from bot.books.provider import BookRef, ProviderError, SearchQuery
+from bot.books.service import BookService
 from bot.db import Database
 from bot.db.books import find_book, get_book, search_books
 from bot.errors import UserFacingError
 
 MAX_QUERY = 200
+MAX_RESULTS = 10
+LIVE_UNAVAILABLE = "Live book data is unavailable right now; showing what the catalogue has."
 _CHOICE = re.compile(r"^book:(\d+)$")
 
 
@@ -33,38 +39,253 @@ def check_query(text: str) -> str:
     return cleaned
 
 
-async def resolve_local(db: Database, text: str) -> Book:
-    """The catalogue book `text` names, or a UserFacingError saying what to try instead."""
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """What a member typed, classified: exactly one of `book_id`, `ref`, `search` is set."""
+
+    text: str
+    book_id: int | None = None
+    ref: BookRef | None = None
+    search: SearchQuery | None = None
+
+
+def parse_book_query(text: str) -> ParsedQuery:
+    """Classify `text`; a UserFacingError for an empty or over-long query or an ISBN with a bad check digit."""
     cleaned = check_query(text)
     choice = _CHOICE.match(cleaned)
     if choice:
-        book = await get_book(db, int(choice.group(1)))
-        if book is None:
-            raise UserFacingError("That book is no longer in the catalogue; search for it again.")
-        return book
+        return ParsedQuery(cleaned, book_id=int(choice.group(1)))
+    token = BookRef.from_token(cleaned)
+    if token is not None:
+        return ParsedQuery(cleaned, ref=token)
     if looks_like_isbn(cleaned):
         isbn = parse_isbn(cleaned)
         if isbn is None:
             raise UserFacingError(
                 f"`{cleaned}` is not a valid ISBN (its check digit is wrong); check for a typo."
             )
-        book = await find_book(db, isbn13=isbn.isbn13, isbn10=isbn.isbn10)
-        if book is None:
-            raise UserFacingError(f"No book with ISBN {isbn.isbn13} is known yet; try /book search.")
-        return book
+        return ParsedQuery(cleaned, ref=BookRef("isbn", isbn.isbn13))
     ol_id = parse_openlibrary_id(cleaned)
     if ol_id is not None:
-        found = (
-            await find_book(db, ol_work_id=ol_id.id)
-            if ol_id.kind == "work"
-            else await find_book(db, ol_edition_id=ol_id.id)
+        return ParsedQuery(cleaned, ref=BookRef(ol_id.kind, ol_id.id))
+    return ParsedQuery(cleaned, search=SearchQuery.parse(cleaned))
+
+
+async def find_by_ref(db: Database, ref: BookRef) -> Book | None:
+    if ref.kind == "work":
+        return await find_book(db, ol_work_id=ref.value)
+    if ref.kind == "edition":
+        return await find_book(db, ol_edition_id=ref.value)
+    if ref.kind == "google":
+        return await find_book(db, google_id=ref.value)
+    isbn = parse_isbn(ref.value)
+    return None if isbn is None else await find_book(db, isbn13=isbn.isbn13, isbn10=isbn.isbn10)
+
+
+def _exact(books: list[Book], query: SearchQuery) -> Book | None:
+    title = query.text.casefold()
+    author = (query.author or "").casefold()
+    for book in books:
+        if book.title.casefold() == title and (
+            not author or any(author in name.casefold() for name in book.authors)
+        ):
+            return book
+    return None
+
+
+async def _local_matches(db: Database, query: SearchQuery, limit: int) -> list[Book]:
+    return await search_books(db, f"{query.text} {query.author or ''}".strip(), limit=limit)
+
+
+def _not_found(parsed: ParsedQuery, *, live: bool) -> UserFacingError:
+    prefix = "" if live else "Live book data is unavailable right now. "
+    if parsed.ref is not None and parsed.ref.kind == "isbn":
+        return UserFacingError(
+            f"{prefix}No book with ISBN {parsed.ref.value} is known yet; try /book search."
         )
+    if parsed.ref is not None:
+        what = "Google Books id" if parsed.ref.kind == "google" else "Open Library id"
+        return UserFacingError(
+            f"{prefix}No book with {what} {parsed.ref.value} is known yet; try /book search."
+        )
+    return UserFacingError(
+        f"{prefix}No book matches “{parsed.text}”. Try /book search, or pick from the suggestions."
+    )
+
+
+async def resolve_local(db: Database, text: str) -> Book:
+    """The catalogue book `text` names, without any network; a UserFacingError saying what to try instead."""
+    parsed = parse_book_query(text)
+    if parsed.book_id is not None:
+        book = await get_book(db, parsed.book_id)
+        if book is None:
+            raise UserFacingError("That book is no longer in the catalogue; search for it again.")
+        return book
+    if parsed.ref is not None:
+        found = await find_by_ref(db, parsed.ref)
         if found is None:
-            raise UserFacingError(f"No book with Open Library id {ol_id.id} is known yet; try /book search.")
+            raise _not_found(parsed, live=True)
         return found
-    title, _, author = cleaned.rpartition(" by ") if " by " in cleaned else (cleaned, "", "")
-    matches = await search_books(db, f"{title} {author}".strip(), limit=5)
+    assert parsed.search is not None
+    matches = await _local_matches(db, parsed.search, 5)
     if not matches:
-        raise UserFacingError(f"No book matches “{cleaned}”. Try /book search, or pick from the suggestions.")
-    exact = next((book for book in matches if book.title.casefold() == title.casefold()), None)
-    return exact or matches[0]
+        raise _not_found(parsed, live=True)
+    return _exact(matches, parsed.search) or matches[0]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One line of search results: what to show and the value that opens it."""
+
+    title: str
+    authors: tuple[str, ...]
+    year: str | None
+    cover_url: str | None
+    value: str  # `book:<id>` or a BookRef token
+
+    @classmethod
+    def of_book(cls, book: Book) -> SearchHit:
+        year = book.first_published[:4] if book.first_published else None
+        return cls(book.title, book.authors, year, book.cover_url, choice_value(book))
+
+    @classmethod
+    def of_data(cls, data: BookData) -> SearchHit | None:
+        ref = BookRef.of(data)
+        if ref is None:
+            return None
+        year = data.first_published[:4] if data.first_published else None
+        return cls(data.title, data.authors, year, data.cover_url, ref.token)
+
+    @property
+    def label(self) -> str:
+        """`Dune by Frank Herbert (1965)`, for select options and autocomplete (≤ 100 chars)."""
+        text = self.title
+        if self.authors:
+            text += f" by {', '.join(self.authors[:2])}"
+        if self.year:
+            text += f" ({self.year})"
+        return text if len(text) <= 100 else text[:99] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """A resolved book, or several hits to choose from; `live` is False when providers failed."""
+
+    book: Book | None = None
+    hits: tuple[SearchHit, ...] = ()
+    live: bool = True
+
+    @property
+    def note(self) -> str | None:
+        return None if self.live else LIVE_UNAVAILABLE
+
+
+def needs_network(parsed: ParsedQuery, local: Book | None) -> bool:
+    """Whether resolving goes to a provider (so a command should defer first)."""
+    if parsed.book_id is not None:
+        return False
+    return local is None or (parsed.ref is not None and local.enriched_at is None)
+
+
+async def find_local(db: Database, parsed: ParsedQuery) -> Book | None:
+    """The catalogue book `parsed` names exactly (an id, or an exact title), without any network."""
+    if parsed.book_id is not None:
+        book = await get_book(db, parsed.book_id)
+        if book is None:
+            raise UserFacingError("That book is no longer in the catalogue; search for it again.")
+        return book
+    if parsed.ref is not None:
+        return await find_by_ref(db, parsed.ref)
+    assert parsed.search is not None
+    return _exact(await _local_matches(db, parsed.search, 5), parsed.search)
+
+
+async def resolve(
+    db: Database, books: BookService, text: str, *, deadline: float, quick: bool = False
+) -> Resolution:
+    """The book `text` names, going to the providers when the catalogue does not know it.
+
+    `quick` (option transformers, before a command runs): any local match wins, several remote
+    matches resolve to the first. Otherwise several remote matches come back as `hits`.
+    """
+    parsed = parse_book_query(text)
+    local = await find_local(db, parsed)
+    if local is not None and (quick or not needs_network(parsed, local) or not books.online):
+        return Resolution(local)
+    if parsed.ref is not None:
+        return await _resolve_ref(books, parsed, local, deadline)
+    assert parsed.search is not None
+    matches = await _local_matches(db, parsed.search, MAX_RESULTS)
+    if quick and matches:
+        return Resolution(matches[0])
+    live = True
+    remote: list[BookData] = []
+    if books.online:
+        try:
+            outcome = await books.search(parsed.search, limit=MAX_RESULTS, deadline=deadline)
+            remote, live = outcome.books, outcome.live
+        except ProviderError:
+            live = False
+    hits = [hit for hit in (SearchHit.of_data(data) for data in remote) if hit]
+    if len(hits) == 1 or (quick and hits):
+        return await _open_hit(books, remote[0], deadline, live)
+    if hits:
+        return Resolution(hits=tuple(hits), live=live)
+    if len(matches) == 1:
+        return Resolution(matches[0], live=live)
+    if matches:
+        return Resolution(hits=tuple(SearchHit.of_book(book) for book in matches), live=live)
+    raise _not_found(parsed, live=live)
+
+
+async def _resolve_ref(
+    books: BookService, parsed: ParsedQuery, local: Book | None, deadline: float
+) -> Resolution:
+    assert parsed.ref is not None
+    try:
+        book, live = await books.import_book(parsed.ref, deadline=deadline)
+    except ProviderError:
+        if local is not None:
+            return Resolution(local, live=False)
+        raise _not_found(parsed, live=False) from None
+    if book is None:
+        if local is not None:
+            return Resolution(local, live=live)
+        raise _not_found(parsed, live=live)
+    return Resolution(book, live=live)
+
+
+async def _open_hit(books: BookService, data: BookData, deadline: float, live: bool) -> Resolution:
+    """Import a search hit in full; when that fails, store what the search itself said."""
+    ref = BookRef.of(data)
+    if ref is not None:
+        try:
+            book, fetched_live = await books.import_book(ref, deadline=deadline)
+        except ProviderError:
+            book, fetched_live = None, False
+        if book is not None:
+            return Resolution(book, live=live and fetched_live)
+    return Resolution(await books.store(data, enriched=False), live=False)
+
+
+async def search_hits(
+    db: Database, books: BookService, text: str, *, deadline: float
+) -> tuple[list[SearchHit], bool]:
+    """Up to 10 hits for `/book search`: the providers' first, the catalogue's when they fail or find nothing.
+
+    Returns the hits and whether live data was available.
+    """
+    parsed = SearchQuery.parse(check_query(text))
+    live = True
+    if books.online:
+        try:
+            outcome = await books.search(parsed, limit=MAX_RESULTS, deadline=deadline)
+        except ProviderError:
+            live = False
+        else:
+            live = outcome.live
+            hits = [hit for hit in (SearchHit.of_data(data) for data in outcome.books) if hit]
+            if hits:
+                return hits, live
+    local = await _local_matches(db, parsed, MAX_RESULTS)
+    return [SearchHit.of_book(book) for book in local], live

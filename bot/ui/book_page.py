@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from typing import Any
 
 import discord
 
 from bot.books.models import Book
+from bot.db.books import get_book
+from bot.errors import UserFacingError
 from bot.services.book_page import BookPage
 from bot.services.stats import BookStats, plural
+from bot.tree import report_error
 from bot.ui.meta import ACCENT
 
 DESCRIPTION_PREVIEW = 600
+FULL_DESCRIPTION_LIMIT = 3_900  # a V2 message holds 4,000 characters of text
 BAR_WIDTH = 12
 
 
@@ -56,15 +62,28 @@ def heading(book: Book) -> str:
     return title
 
 
-def facts_text(book: Book) -> str:
-    lines = [line for line in (pages_line(book), published_line(book.first_published)) if line]
+def identifiers_line(book: Book) -> str | None:
+    """`ISBN 9780… · ISBN-10 0… · Open Library OL…W · Google Books …`, linked where a page exists."""
     ids = []
     if book.isbn13:
         ids.append(f"ISBN {book.isbn13}")
+    if book.isbn10:
+        ids.append(f"ISBN-10 {book.isbn10}")
     if book.ol_work_id:
         ids.append(f"[Open Library {book.ol_work_id}](https://openlibrary.org/works/{book.ol_work_id})")
-    if ids:
-        lines.append("-# " + " · ".join(ids))
+    elif book.ol_edition_id:
+        ids.append(f"[Open Library {book.ol_edition_id}](https://openlibrary.org/books/{book.ol_edition_id})")
+    if book.google_id:
+        ids.append(f"[Google Books](https://books.google.com/books?id={book.google_id})")
+    return "-# " + " · ".join(ids) if ids else None
+
+
+def facts_text(book: Book) -> str:
+    lines = [
+        line
+        for line in (pages_line(book), published_line(book.first_published), identifiers_line(book))
+        if line
+    ]
     return "\n".join(lines)
 
 
@@ -97,6 +116,8 @@ def book_page_view(
         container.add_item(discord.ui.TextDisplay(heading(book)))
     if book.description:
         container.add_item(discord.ui.TextDisplay(trim(book.description, DESCRIPTION_PREVIEW)))
+        if len(book.description) > DESCRIPTION_PREVIEW:
+            container.add_item(discord.ui.ActionRow(FullDescriptionButton(book.book_id)))
     facts = facts_text(book)
     if facts:
         container.add_item(discord.ui.TextDisplay(facts))
@@ -108,4 +129,44 @@ def book_page_view(
         container.add_item(row)
     view = discord.ui.LayoutView(timeout=None)
     view.add_item(container)
+    return view
+
+
+class FullDescriptionButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"book:desc:(?P<book_id>\d+)"
+):
+    """Shows a book's whole description, ephemerally; the book id in the custom id survives restarts."""
+
+    def __init__(self, book_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Full description",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"book:desc:{book_id}",
+            )
+        )
+        self.book_id = book_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> FullDescriptionButton:
+        return cls(int(match["book_id"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        # discord.py only logs a DynamicItem's exceptions; answer the member like the tree does.
+        try:
+            book = await get_book(interaction.client.db, self.book_id)
+            if book is None or not book.description:
+                raise UserFacingError("That book has no description any more.")
+            await interaction.response.send_message(view=description_view(book), ephemeral=True)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+def description_view(book: Book) -> discord.ui.LayoutView:
+    """The whole description of `book` in one container."""
+    text = f"### {book.title}\n{trim(book.description or '', FULL_DESCRIPTION_LIMIT)}"
+    view = discord.ui.LayoutView(timeout=None)
+    view.add_item(discord.ui.Container(discord.ui.TextDisplay(text), accent_colour=ACCENT))
     return view

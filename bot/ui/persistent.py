@@ -6,4 +6,10 @@ from typing import Any
 
 import discord
 
-PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = ()
+from bot.ui.book_page import FullDescriptionButton
+from bot.ui.books import BookPickSelect
+
+PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    FullDescriptionButton,
+    BookPickSelect,
+)

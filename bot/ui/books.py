@@ -1,0 +1,125 @@
+"""Search results with a select that opens a book page, and the flow that shows a book's page.
+
+The select is a DynamicItem whose option values carry what they open (`book:<id>` or `ol:OL…W`),
+so results keep working after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.errors import UserFacingError
+from bot.services.book_page import load_book_page
+from bot.services.books import (
+    Resolution,
+    SearchHit,
+    find_local,
+    needs_network,
+    parse_book_query,
+    resolve,
+)
+from bot.tree import report_error
+from bot.ui.book_page import book_page_view
+from bot.ui.meta import ACCENT
+
+if TYPE_CHECKING:
+    from bot.client import BookClubBot
+
+PICK_ID = "book:open"
+
+
+def hit_text(index: int, hit: SearchHit) -> str:
+    """`**1. Dune**` / `Frank Herbert · 1965`."""
+    details = [", ".join(hit.authors) if hit.authors else "Unknown author"]
+    if hit.year:
+        details.append(hit.year)
+    return f"**{index}. {hit.title}**\n{' · '.join(details)}"
+
+
+class BookPickSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"book:open"):
+    """Opens the chosen book's page as a new message in the channel."""
+
+    def __init__(self, hits: Sequence[SearchHit] = ()) -> None:
+        options = [discord.SelectOption(label=hit.label, value=hit.value) for hit in list(hits)[:25]] or [
+            discord.SelectOption(label="-", value="-")
+        ]
+        super().__init__(
+            discord.ui.Select(custom_id=PICK_ID, placeholder="Open a book page…", options=options)
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> BookPickSelect:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        # discord.py only logs a DynamicItem's exceptions; answer the member like the tree does.
+        try:
+            if not self.item.values:
+                raise UserFacingError("Pick a book from the list.")
+            await show_book(interaction, self.item.values[0])
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+def results_view(query: str, hits: Sequence[SearchHit], *, note: str | None = None) -> discord.ui.LayoutView:
+    """Up to 10 matches, each with its cover when known, and the select that opens one."""
+    container: discord.ui.Container[discord.ui.LayoutView] = discord.ui.Container(accent_colour=ACCENT)
+    container.add_item(discord.ui.TextDisplay(f"### Books matching “{query}”"))
+    for index, hit in enumerate(hits[:10], start=1):
+        text: discord.ui.TextDisplay[discord.ui.LayoutView] = discord.ui.TextDisplay(hit_text(index, hit))
+        if hit.cover_url:
+            container.add_item(discord.ui.Section(text, accessory=discord.ui.Thumbnail(hit.cover_url)))
+        else:
+            container.add_item(text)
+    if note:
+        container.add_item(discord.ui.TextDisplay(f"-# {note}"))
+    container.add_item(discord.ui.ActionRow(BookPickSelect(hits[:10])))
+    view = discord.ui.LayoutView(timeout=None)
+    view.add_item(container)
+    return view
+
+
+async def show_book(interaction: discord.Interaction[BookClubBot], text: str) -> None:
+    """Answer with the page of the book `text` names: at once from the catalogue, else after deferring.
+
+    Several matches answer with the results and their select instead.
+    """
+    bot = interaction.client
+    parsed = parse_book_query(text)  # bad input is answered before anything is acknowledged
+    local = await find_local(bot.db, parsed)
+    if local is not None and not (bot.books.online and needs_network(parsed, local)):
+        await _send(interaction, parsed.text, Resolution(local))
+        return
+    # Deferred ephemerally: an error or a list of matches is for the member who asked; a page is
+    # then posted for the channel as a follow-up.
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    deadline = asyncio.get_running_loop().time() + bot.settings.http_timeout
+    resolution = await resolve(bot.db, bot.books, parsed.text, deadline=deadline)
+    await _send(interaction, parsed.text, resolution)
+
+
+async def _send(interaction: discord.Interaction[BookClubBot], query: str, resolution: Resolution) -> None:
+    if resolution.book is None:
+        view = results_view(query, resolution.hits, note=resolution.note)
+        if interaction.response.is_done():
+            await interaction.followup.send(view=view, ephemeral=True)
+        else:
+            await interaction.response.send_message(view=view, ephemeral=True)
+        return
+    page = await load_book_page(
+        interaction.client.db, interaction.guild_id, resolution.book.book_id, note=resolution.note
+    )
+    if page is None:
+        raise UserFacingError("That book is no longer in the catalogue; search for it again.")
+    if interaction.response.is_done():
+        await interaction.edit_original_response(content=f"Opened the page of **{page.book.title}**.")
+        await interaction.followup.send(view=book_page_view(page))
+    else:
+        await interaction.response.send_message(view=book_page_view(page))
