@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.admin",
+    "cogs.ratings",
+    "cogs.shelves",
+    "cogs.profiles",
 )
 
 COMMANDS_HASH_KEY = "commands_hash"

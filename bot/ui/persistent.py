@@ -6,4 +6,11 @@ from typing import Any
 
 import discord
 
-PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = ()
+from bot.ui.ratings import FinishButton, ShelfPageButton, ShelfSelect, StarButton
+
+PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    StarButton,
+    ShelfSelect,
+    ShelfPageButton,
+    FinishButton,
+)
