@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
@@ -57,7 +57,13 @@ def when(stamp: str | None, style: discord.utils.TimestampStyle = "d") -> str:
     """A stored ISO timestamp as a Discord timestamp (shown in each reader's own time zone)."""
     if not stamp:
         return "—"
-    return discord.utils.format_dt(datetime.fromisoformat(stamp), style)
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:  # written by something else (an import, say): show it as it is
+        return stamp
+    if moment.tzinfo is None:  # a bare date such as an import's `2024-03-01`
+        moment = moment.replace(tzinfo=UTC)
+    return discord.utils.format_dt(moment, style)
 
 
 # -- the book page -----------------------------------------------------------------------------
