@@ -28,6 +28,9 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.admin",
     "cogs.books",
     "cogs.digest",
+    "cogs.ratings",
+    "cogs.shelves",
+    "cogs.profiles",
 )
 
 COMMANDS_HASH_KEY = "commands_hash"

@@ -8,8 +8,13 @@ import discord
 
 from bot.ui.book_page import FullDescriptionButton
 from bot.ui.books import BookPickSelect
+from bot.ui.ratings import FinishButton, ShelfPageButton, ShelfSelect, StarButton
 
 PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     FullDescriptionButton,
     BookPickSelect,
+    StarButton,
+    ShelfSelect,
+    ShelfPageButton,
+    FinishButton,
 )

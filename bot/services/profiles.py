@@ -1,0 +1,97 @@
+"""Profiles, follows and yearly reading goals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.db import Database
+from bot.db.profiles import (
+    MemberSummary,
+    ReadingNow,
+    add_follow_in,
+    member_summary,
+    reading_now,
+    remove_follow_in,
+    set_goal,
+    shelf_counts,
+)
+from bot.db.ratings import iso
+from bot.db.shelves import SHELVES
+from bot.errors import UserFacingError
+
+MAX_GOAL = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    user_id: int
+    name: str
+    year: int
+    summary: MemberSummary
+    shelves: dict[str, int]  # every shelf, 0 when empty
+    read_this_year: int
+    reading: list[ReadingNow]
+
+    @property
+    def average(self) -> float | None:
+        if not self.summary.ratings_count:
+            return None
+        return self.summary.ratings_sum_x2 / 2 / self.summary.ratings_count
+
+
+async def load_profile(
+    db: Database, guild_id: int, user_id: int, *, name: str | None, now: datetime
+) -> Profile:
+    """A member's profile in this club: three index reads whatever their library's size."""
+    year = now.year
+    summary = await member_summary(db, guild_id, user_id, year)
+    counts, this_year = await shelf_counts(db, guild_id, user_id, f"{year:04d}-01-01")
+    reading = await reading_now(db, guild_id, user_id)
+    shown = name or summary.display_name or f"Member {user_id}"
+    return Profile(
+        user_id=user_id,
+        name=shown,
+        year=year,
+        summary=summary,
+        shelves={shelf: counts.get(shelf, 0) for shelf in SHELVES},
+        read_this_year=this_year,
+        reading=reading,
+    )
+
+
+async def follow(
+    db: Database,
+    guild_id: int,
+    follower_id: int,
+    followee_id: int,
+    *,
+    followee_name: str,
+    followee_is_bot: bool,
+    now: datetime,
+) -> None:
+    if followee_id == follower_id:
+        raise UserFacingError("You can't follow yourself; pick another member.")
+    if followee_is_bot:
+        raise UserFacingError(f"{followee_name} is a bot; bots don't read, so there is nothing to follow.")
+    async with db.transaction() as conn:
+        added = await add_follow_in(conn, guild_id, follower_id, followee_id, iso(now))
+    if not added:
+        raise UserFacingError(f"You already follow {followee_name}.")
+
+
+async def unfollow(
+    db: Database, guild_id: int, follower_id: int, followee_id: int, *, followee_name: str
+) -> None:
+    async with db.transaction() as conn:
+        removed = await remove_follow_in(conn, guild_id, follower_id, followee_id)
+    if not removed:
+        raise UserFacingError(f"You don't follow {followee_name}, so there is nothing to undo.")
+
+
+async def set_reading_goal(db: Database, guild_id: int, user_id: int, books: int, now: datetime) -> int:
+    """Set (or replace) the member's goal for the current year; returns the year."""
+    if not 1 <= books <= MAX_GOAL:
+        raise UserFacingError(f"A yearly goal is 1 to {MAX_GOAL:,} books; {books:,} is not.")
+    await set_goal(db, guild_id, user_id, now.year, books)
+    return now.year

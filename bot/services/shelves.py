@@ -1,0 +1,259 @@
+"""Shelves and reading progress: moving a book between a member's exclusive shelves."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.db import Database
+from bot.db.ratings import bump_book_stats, iso, write_rating_in
+from bot.db.shelves import (
+    SHELF_STAT,
+    SHELVES,
+    ShelfEntry,
+    ShelvedBook,
+    delete_entry_in,
+    save_entry_in,
+    shelf_page,
+    shelved_book_in,
+)
+from bot.errors import UserFacingError
+from bot.services.ratings import BOOK_GONE
+from bot.services.stats import stars_text
+
+SHELF_NAMES = {
+    "want-to-read": "Want to read",
+    "currently-reading": "Currently reading",
+    "read": "Read",
+    "did-not-finish": "Did not finish",
+}
+SHELF_PAGE_SIZE = 10
+
+
+def check_shelf(shelf: str) -> str:
+    if shelf not in SHELVES:
+        raise UserFacingError(f"`{shelf}` is not a shelf; choose one of {', '.join(SHELVES)}.")
+    return shelf
+
+
+def move_to_shelf(entry: ShelfEntry | None, shelf: str, now: datetime) -> ShelfEntry:
+    """The entry after putting the book on `shelf` (pure; raises when nothing would change).
+
+    Finishing a book counts one more read (so finishing it again is a re-read); starting it again
+    begins a fresh reading with no progress.
+    """
+    stamp = iso(now)
+    if entry is not None and entry.shelf == shelf and shelf != "read":
+        raise UserFacingError(f"That book is already on your {SHELF_NAMES[shelf]} shelf.")
+    base = entry or ShelfEntry(shelf=shelf, added_at=stamp)
+    if shelf == "read":
+        return dataclasses.replace(
+            base, shelf=shelf, added_at=stamp, finished_at=stamp, times_read=base.times_read + 1
+        )
+    if shelf == "currently-reading":
+        return dataclasses.replace(
+            base, shelf=shelf, added_at=stamp, started_at=stamp, page=None, percent=None, progress_at=None
+        )
+    return dataclasses.replace(base, shelf=shelf, added_at=stamp)
+
+
+def shelf_deltas(previous: str | None, shelf: str | None) -> Counter[str]:
+    deltas: Counter[str] = Counter()
+    if previous is not None:
+        deltas[SHELF_STAT[previous]] -= 1
+    if shelf is not None:
+        deltas[SHELF_STAT[shelf]] += 1
+    return deltas
+
+
+@dataclass(frozen=True, slots=True)
+class ShelfChange:
+    book_id: int
+    title: str
+    previous: str | None
+    shelf: str | None
+    times_read: int = 0
+
+    @property
+    def message(self) -> str:
+        if self.shelf is None:
+            assert self.previous is not None
+            return f"Removed *{self.title}* from your {SHELF_NAMES[self.previous]} shelf."
+        text = f"Put *{self.title}* on your {SHELF_NAMES[self.shelf]} shelf"
+        if self.previous is not None and self.previous != self.shelf:
+            text += f" (moved from {SHELF_NAMES[self.previous]})"
+        if self.shelf == "read" and self.times_read > 1:
+            text += f" — read {self.times_read} times"
+        return text + "."
+
+
+async def _load(conn: aiosqlite.Connection, guild_id: int, user_id: int, book_id: int) -> ShelvedBook:
+    book = await shelved_book_in(conn, guild_id, user_id, book_id)
+    if book is None:
+        raise UserFacingError(BOOK_GONE)
+    return book
+
+
+async def _shelve_in(
+    conn: aiosqlite.Connection, guild_id: int, user_id: int, book_id: int, shelf: str, now: datetime
+) -> ShelfChange:
+    book = await _load(conn, guild_id, user_id, book_id)
+    previous = book.entry.shelf if book.entry else None
+    entry = move_to_shelf(book.entry, shelf, now)
+    await save_entry_in(conn, guild_id, user_id, book_id, entry)
+    await bump_book_stats(conn, guild_id, book_id, shelf_deltas(previous, shelf))
+    return ShelfChange(book_id, book.title, previous, shelf, entry.times_read)
+
+
+async def shelve_book(
+    db: Database, guild_id: int, user_id: int, book_id: int, shelf: str, now: datetime
+) -> ShelfChange:
+    """Put the book on one shelf (taking it off any other); the book's shelf counts move with it."""
+    check_shelf(shelf)
+    async with db.transaction() as conn:
+        return await _shelve_in(conn, guild_id, user_id, book_id, shelf, now)
+
+
+async def unshelve_book(db: Database, guild_id: int, user_id: int, book_id: int) -> ShelfChange:
+    """Take the book off the member's shelves, or say that it is on none."""
+    async with db.transaction() as conn:
+        book = await _load(conn, guild_id, user_id, book_id)
+        if book.entry is None:
+            raise UserFacingError(f"*{book.title}* is not on any of your shelves.")
+        await delete_entry_in(conn, guild_id, user_id, book_id)
+        await bump_book_stats(conn, guild_id, book_id, shelf_deltas(book.entry.shelf, None))
+    return ShelfChange(book_id, book.title, book.entry.shelf, None)
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedBook:
+    change: ShelfChange
+    stars_x2: int | None
+
+    @property
+    def message(self) -> str:
+        text = f"Marked *{self.change.title}* as read"
+        if self.change.times_read > 1:
+            text += f" (read {self.change.times_read} times)"
+        if self.stars_x2 is not None:
+            text += f" and rated it {stars_text(self.stars_x2)}"
+        return text + "."
+
+
+async def finish_book(
+    db: Database, guild_id: int, user_id: int, book_id: int, stars_x2: int | None, now: datetime
+) -> FinishedBook:
+    """Mark a book read and, optionally, rate it — in one transaction."""
+    if stars_x2 is not None and not 2 <= stars_x2 <= 10:
+        raise UserFacingError("Give 1 to 5 stars in half steps (1, 1.5, 2 … 4.5, 5).")
+    async with db.transaction() as conn:
+        change = await _shelve_in(conn, guild_id, user_id, book_id, "read", now)
+        if stars_x2 is not None:
+            await write_rating_in(conn, guild_id, user_id, book_id, stars_x2, now)
+    return FinishedBook(change, stars_x2)
+
+
+# -- progress ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    book_id: int
+    title: str
+    page: int | None
+    pages: int | None
+    percent: int | None
+    started: bool  # the book was moved to currently-reading by this update
+
+    @property
+    def finished(self) -> bool:
+        """The last page (or 100 %) was reached: time to offer marking the book read."""
+        return self.percent == 100 or (self.page is not None and self.page == self.pages)
+
+    @property
+    def phrase(self) -> str:
+        """`is on page 120 of 222 (54%)`, `is on page 120`, or `is at 54%`."""
+        return progress_phrase(self.page, self.pages, self.percent)
+
+
+def progress_phrase(page: int | None, pages: int | None, percent: int | None) -> str:
+    if page is not None and pages:
+        return f"is on page {page:,} of {pages:,} ({percent}%)"
+    if page is not None:
+        return f"is on page {page:,}"
+    if percent is not None:
+        return f"is at {percent}%"
+    return "has just started"
+
+
+def check_progress(page: int | None, percent: int | None) -> None:
+    """Exactly one of page/percent, each in range (the page count is checked against the book)."""
+    if (page is None) == (percent is None):
+        raise UserFacingError("Give either `page` or `percent` (one of them, not both).")
+    if page is not None and page <= 0:
+        raise UserFacingError(f"Page {page} doesn't exist: pages start at 1.")
+    if percent is not None and not 0 <= percent <= 100:
+        raise UserFacingError(f"{percent}% is not a percentage: give 0 to 100.")
+
+
+async def record_progress(
+    db: Database,
+    guild_id: int,
+    user_id: int,
+    book_id: int,
+    *,
+    page: int | None = None,
+    percent: int | None = None,
+    now: datetime,
+) -> Progress:
+    """Note where the member is in a book; the book moves to currently-reading if it isn't there."""
+    check_progress(page, percent)
+    async with db.transaction() as conn:
+        book = await _load(conn, guild_id, user_id, book_id)
+        pages = book.pages or None
+        if page is not None and pages is not None and page > pages:
+            raise UserFacingError(f"*{book.title}* has {pages:,} pages; page {page:,} is beyond its end.")
+        if page is not None and pages is not None:
+            percent = page * 100 // pages
+        previous = book.entry.shelf if book.entry else None
+        entry = book.entry
+        if previous != "currently-reading":
+            entry = move_to_shelf(entry, "currently-reading", now)
+            await bump_book_stats(conn, guild_id, book_id, shelf_deltas(previous, "currently-reading"))
+        assert entry is not None
+        entry = dataclasses.replace(entry, page=page, percent=percent, progress_at=iso(now))
+        await save_entry_in(conn, guild_id, user_id, book_id, entry)
+    return Progress(book_id, book.title, page, pages, percent, previous != "currently-reading")
+
+
+@dataclass(frozen=True, slots=True)
+class ShelfPage:
+    user_id: int
+    shelf: str | None
+    page: int
+    pages: int
+    total: int
+    books: list[ShelvedBook]
+
+
+async def load_shelf_page(
+    db: Database, guild_id: int, user_id: int, shelf: str | None, page: int
+) -> ShelfPage:
+    """Page `page` (0-based, clamped) of a member's shelf, or of all their shelves."""
+    if shelf is not None:
+        check_shelf(shelf)
+    page = max(page, 0)
+    books, total = await shelf_page(
+        db, guild_id, user_id, shelf, offset=page * SHELF_PAGE_SIZE, limit=SHELF_PAGE_SIZE
+    )
+    pages = max(1, -(-total // SHELF_PAGE_SIZE))
+    if page >= pages:  # the shelf shrank since the buttons were drawn
+        page = pages - 1
+        books, total = await shelf_page(
+            db, guild_id, user_id, shelf, offset=page * SHELF_PAGE_SIZE, limit=SHELF_PAGE_SIZE
+        )
+    return ShelfPage(user_id, shelf, page, pages, total, books)

@@ -1,0 +1,191 @@
+"""/shelf add|remove|show and /progress through the real client on simcord."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.books.models import BookData
+from tests.cogs.test_meta import text_of
+from tests.cogs.test_ratings import reply, seed_book, snapshot, stats_row
+from tests.conftest import Club
+
+
+async def shelf_counts(club: Club, book_id: int) -> tuple[int, int, int, int]:
+    row = await club.db.fetchone(
+        "SELECT want_to_read, currently_reading, read_count, did_not_finish FROM book_stats "
+        "WHERE guild_id = ? AND book_id = ?",
+        (club.guild.id, book_id),
+    )
+    assert row is not None
+    return (row[0], row[1], row[2], row[3])
+
+
+async def test_shelf_add_moves_between_exclusive_shelves(club: Club) -> None:
+    book_id = await seed_book(club.db)
+    result = await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="want-to-read")
+    assert result.ephemeral
+    assert reply(result) == "Put *MIG Pilot* on your Want to read shelf."
+    assert await shelf_counts(club, book_id) == (1, 0, 0, 0)
+
+    result = await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="read")
+    assert reply(result) == "Put *MIG Pilot* on your Read shelf (moved from Want to read)."
+    assert await shelf_counts(club, book_id) == (0, 0, 1, 0)
+    assert await club.db.fetchval("SELECT count(*) FROM shelves") == 1
+
+    # Reading it again and finishing again counts a re-read.
+    await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="currently-reading")
+    result = await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="read")
+    assert (
+        reply(result) == "Put *MIG Pilot* on your Read shelf (moved from Currently reading) — read 2 times."
+    )
+    row = await club.db.fetchone("SELECT shelf, times_read, started_at, finished_at FROM shelves")
+    assert row is not None
+    assert row["shelf"] == "read"
+    assert row["times_read"] == 2
+    assert row["started_at"] == row["finished_at"] == "2026-11-25T12:00:00.000Z"
+    assert await shelf_counts(club, book_id) == (0, 0, 1, 0)
+
+    result = await club.alice.slash(club.channel, "shelf remove", book=f"book:{book_id}")
+    assert reply(result) == "Removed *MIG Pilot* from your Read shelf."
+    assert await shelf_counts(club, book_id) == (0, 0, 0, 0)
+    assert await club.db.fetchval("SELECT count(*) FROM shelves") == 0
+
+
+async def test_shelf_refusals_change_nothing(club: Club) -> None:
+    book_id = await seed_book(club.db)
+    await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="did-not-finish")
+    before = await snapshot(club.db)
+    result = await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="did-not-finish")
+    assert reply(result) == "That book is already on your Did not finish shelf."
+    result = await club.bob.slash(club.channel, "shelf remove", book=f"book:{book_id}")
+    assert reply(result) == "*MIG Pilot* is not on any of your shelves."
+    result = await club.bob.slash(club.channel, "shelf add", book="book:404", shelf="read")
+    assert reply(result) == "That book is no longer in the catalogue; search for it again."
+    assert await snapshot(club.db) == before
+
+
+async def test_shelf_show_pages_survive_a_restart(club: Club) -> None:
+    for number in range(12):
+        book_id = await seed_book(club.db, BookData(title=f"Volume {number:02d}", authors=("A. Writer",)))
+        club.clock.now = club.clock.now.replace(minute=number)
+        await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="read")
+
+    result = await club.bob.slash(club.channel, "shelf show", member=club.alice, shelf="read")
+    assert not result.ephemeral
+    assert result.response is not None
+    text = text_of(result.response.components)
+    assert "### alice's shelves · Read" in text
+    assert "12 books · page 1 of 2" in text
+    assert "**Volume 11** by A. Writer" in text  # newest first
+    assert "Volume 01" not in text
+    message = result.response
+
+    await club.restart()
+    next_id = f"shelfpage:{club.alice.id}:read:1"
+    await club.bob.click(message, custom_id=next_id)
+    edited = club.channel.last_message
+    assert edited is not None
+    text = text_of([c.to_dict() for c in edited.components])  # type: ignore[attr-defined]
+    assert "page 2 of 2" in text
+    assert "**Volume 01**" in text
+    assert "Volume 11" not in text
+    assert "alice's shelves" in text  # the stored display name, after the restart
+
+
+async def test_shelf_show_defaults_to_yourself_and_all_shelves(club: Club) -> None:
+    result = await club.alice.slash(club.channel, "shelf show")
+    assert result.response is not None
+    text = text_of(result.response.components)
+    assert "### alice's shelves · All shelves\n0 books" in text
+    assert "Nothing on this shelf yet." in text
+    book_id = await seed_book(club.db)
+    await club.alice.slash(club.channel, "progress", book=f"book:{book_id}", page=10)
+    result = await club.alice.slash(club.channel, "shelf show")
+    assert result.response is not None
+    text = text_of(result.response.components)
+    assert "1 book" in text
+    assert "Currently reading · started <t:" in text
+    assert "on page 10 of 222 (4%)" in text
+
+
+async def test_progress_by_page_moves_the_book_to_currently_reading(club: Club) -> None:
+    book_id = await seed_book(club.db)
+    await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="want-to-read")
+    result = await club.alice.slash(club.channel, "progress", book=f"book:{book_id}", page=120)
+    assert not result.ephemeral
+    assert result.response is not None
+    assert result.response.content == "**alice** is on page 120 of 222 (54%) in *MIG Pilot*."
+    assert result.response.components == []  # not finished: nothing to offer
+    assert await shelf_counts(club, book_id) == (0, 1, 0, 0)
+    row = await club.db.fetchone("SELECT shelf, page, percent FROM shelves")
+    assert row is not None
+    assert tuple(row) == ("currently-reading", 120, 54)
+
+    result = await club.alice.slash(club.channel, "progress", book=f"book:{book_id}", percent=60)
+    assert result.response is not None
+    assert result.response.content == "**alice** is at 60% in *MIG Pilot*."
+    assert await shelf_counts(club, book_id) == (0, 1, 0, 0)  # still one reader
+
+
+async def test_last_page_offers_to_mark_read_and_rate(club: Club) -> None:
+    book_id = await seed_book(club.db)
+    result = await club.alice.slash(club.channel, "progress", book=f"book:{book_id}", page=222)
+    assert result.response is not None
+    assert result.response.content.startswith("**alice** is on page 222 of 222 (100%) in *MIG Pilot*.")
+    message = result.response
+
+    # Only the reader may press them.
+    before = await snapshot(club.db)
+    refused = await club.bob.click(message, custom_id=f"finish:{club.alice.id}:{book_id}:8")
+    assert reply(refused) == "These buttons belong to the member who posted this progress."
+    assert await snapshot(club.db) == before
+
+    await club.restart()
+    await club.alice.click(message, custom_id=f"finish:{club.alice.id}:{book_id}:8")
+    finished = club.channel.last_message
+    assert finished is not None
+    assert finished.content == "**alice** finished *MIG Pilot* and rated it ★★★★."
+    assert finished.components == []
+    assert await shelf_counts(club, book_id) == (0, 0, 1, 0)
+    assert await stats_row(club.db, club.guild.id, book_id) == (1, 8, 0, 0, 0, 1, 0)
+
+
+async def test_percent_100_offers_to_mark_read(club: Club) -> None:
+    book_id = await seed_book(club.db)
+    result = await club.alice.slash(club.channel, "progress", book=f"book:{book_id}", percent=100)
+    assert result.response is not None
+    await club.alice.click(result.response, custom_id=f"finish:{club.alice.id}:{book_id}:0")
+    finished = club.channel.last_message
+    assert finished is not None
+    assert finished.content == "**alice** finished *MIG Pilot*."
+    assert await club.db.fetchval("SELECT count(*) FROM ratings") == 0
+    assert await club.db.fetchval("SELECT times_read FROM shelves") == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "told"),
+    [
+        ({"page": 0}, "Page 0 doesn't exist: pages start at 1."),
+        ({"page": -3}, "Page -3 doesn't exist: pages start at 1."),
+        ({"page": 223}, "*MIG Pilot* has 222 pages; page 223 is beyond its end."),
+        ({"percent": 101}, "101% is not a percentage: give 0 to 100."),
+        ({"percent": -1}, "-1% is not a percentage: give 0 to 100."),
+        ({"page": 10, "percent": 5}, "Give either `page` or `percent` (one of them, not both)."),
+        ({}, "Give either `page` or `percent` (one of them, not both)."),
+    ],
+)
+async def test_progress_refusals_change_nothing(club: Club, options: dict[str, int], told: str) -> None:
+    book_id = await seed_book(club.db)
+    await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="want-to-read")
+    before = await snapshot(club.db)
+    result = await club.alice.slash(club.channel, "progress", book=f"book:{book_id}", **options)
+    assert reply(result) == told
+    assert await snapshot(club.db) == before
+
+
+async def test_progress_on_an_unknown_book_is_refused(club: Club) -> None:
+    await seed_book(club.db)
+    before = await snapshot(club.db)
+    result = await club.alice.slash(club.channel, "progress", book="Nonexistent Tome Qwerty", page=3)
+    assert "No book matches" in reply(result)
+    assert await snapshot(club.db) == before

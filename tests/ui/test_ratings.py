@@ -1,0 +1,66 @@
+"""The club controls' layouts: star buttons and shelf select, shelf pages, profiles, dates."""
+
+from __future__ import annotations
+
+from bot.db.profiles import MemberSummary, ReadingNow
+from bot.db.shelves import ShelfEntry, ShelvedBook
+from bot.services.profiles import Profile
+from bot.services.shelves import ShelfPage
+from bot.ui.ratings import profile_text, rating_actions, shelf_view, when
+from tests.cogs.test_meta import text_of
+
+
+def custom_ids(node: object) -> list[str]:
+    found: list[str] = []
+    if isinstance(node, dict):
+        if "custom_id" in node:
+            found.append(str(node["custom_id"]))
+        for value in node.values():
+            found += custom_ids(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += custom_ids(value)
+    return found
+
+
+def test_rating_actions_carry_the_book_in_every_custom_id() -> None:
+    rows = rating_actions(42)
+    ids = custom_ids([row.to_component_dict() for row in rows])
+    assert ids == ["rate:42:2", "rate:42:4", "rate:42:6", "rate:42:8", "rate:42:10", "shelve:42"]
+
+
+def test_dates_from_other_writers_still_render() -> None:
+    assert when("2026-11-25T12:00:00.000Z") == "<t:1795608000:d>"
+    assert when("2024-03-01") == "<t:1709251200:d>"
+    assert when("2024/03/01") == "2024/03/01"
+    assert when(None) == "—"
+
+
+def test_a_one_page_shelf_has_no_page_buttons() -> None:
+    entry = ShelfEntry(
+        shelf="read", added_at="2026-01-02T00:00:00.000Z", finished_at="2026-01-02", times_read=3
+    )
+    page = ShelfPage(7, "read", 0, 1, 1, [ShelvedBook(1, "Dune", ("Frank Herbert",), 412, entry)])
+    components = shelf_view(page, "alice").to_components()
+    text = text_of(components)
+    assert "### alice's shelves · Read\n1 book" in text
+    assert "**Dune** by Frank Herbert\n-# Read · finished <t:1767312000:d> · read 3 times" in text
+    assert custom_ids(components) == []
+
+
+def test_profile_singular_forms() -> None:
+    summary = MemberSummary("ann", 1, 1, 1, 1, 9, 1)
+    profile = Profile(
+        user_id=1,
+        name="ann",
+        year=2026,
+        summary=summary,
+        shelves={"want-to-read": 1, "currently-reading": 1, "read": 1, "did-not-finish": 0},
+        read_this_year=1,
+        reading=[ReadingNow(1, "Dune", None, None, 30)],
+    )
+    text = profile_text(profile)
+    assert "1 review · 1 follower · following 1" in text
+    assert "**Ratings** 1 rating · average 4.50" in text
+    assert "- *Dune* — at 30%" in text
+    assert "**2026 goal** 1 book read of 1 (100%)" in text
