@@ -20,6 +20,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.common import Row, format_table
 from bot.books.cache import ResponseCache
 from bot.books.models import BookData
 from bot.books.provider import BookRef
@@ -135,9 +136,12 @@ def time_sync(fn: Callable[[], object], n: int) -> float:
     return per_op_us(samples)
 
 
+ROWS: list[Row] = []
+
+
 def row(name: str, value_us: float, baseline_us: float) -> None:
-    ratio = value_us / baseline_us if baseline_us else float("inf")
-    print(f"{name} | {value_us:,.1f} µs | {baseline_us:,.1f} µs | {ratio:.1f}x")
+    """Record one comparison (microseconds) for make bench's table."""
+    ROWS.append(Row("books", name, value_us, baseline_us, unit="µs"))
 
 
 def generate_books(count: int) -> list[tuple[str, str, str]]:
@@ -224,7 +228,6 @@ async def run(folder: Path) -> None:
             return json.loads(text)
 
         await cached_fetch()
-        print("name | value | baseline | ratio")
         row(
             "cached response (fetcher, 1 read + JSON)",
             await time_async(cached_fetch, 2000),
@@ -279,17 +282,17 @@ async def run(folder: Path) -> None:
             )
 
         stall = await max_loop_stall(cached_fetch, 500)
-        print(
-            f"max event-loop stall during 500 concurrent cached lookups | {stall * 1e3:.1f} ms | 1 ms tick | -"
-        )
+        row("max event-loop stall, 500 concurrent cached lookups", stall * 1e6, 1000.0)
         raw.close()
     await db.close()
 
 
-def main() -> None:
+def main() -> list[Row]:
+    ROWS.clear()
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(run(Path(folder)))
+    return list(ROWS)
 
 
 if __name__ == "__main__":
-    main()
+    print(format_table(main()))

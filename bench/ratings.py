@@ -14,12 +14,14 @@ import asyncio
 import random
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.common import Row, format_table
 from bot.books.models import BookData
 from bot.db import Database, open_database
 from bot.db.books import upsert_book
@@ -110,8 +112,12 @@ def per_call_sync(calls: int, action: Callable[[int], object]) -> float:
     return statistics.median(samples) * 1e6
 
 
+ROWS: list[Row] = []
+
+
 def row(name: str, value: float, baseline: float) -> None:
-    print(f"{name:<58} | {value:>10.1f} µs | {baseline:>10.1f} µs | {value / baseline:>6.2f}")
+    """Record one comparison (microseconds) for make bench's table."""
+    ROWS.append(Row("ratings", name, value, baseline, unit="µs"))
 
 
 async def prepare(path: Path, counts: dict[int, int]) -> tuple[Database, list[int]]:
@@ -139,7 +145,7 @@ async def bench_stats(folder: Path) -> None:
         raw.close()
     finally:
         await db.close()
-    print(f"# book statistics ({READS} reads each; plan: {plan})")
+    print(f"# ratings: book statistics ({READS} reads each; plan: {plan})", file=sys.stderr)
     row(f"get_book_stats, {BIG:,} ratings vs {SMALL}", t_big, t_small)
     row(f"get_book_stats, {BIG:,} ratings vs raw sqlite3 PK read", t_big, raw_pk)
     row(f"raw sqlite3 full scan of {BIG:,} ratings vs PK read", raw_scan, raw_pk)
@@ -170,7 +176,7 @@ async def bench_rate(folder: Path) -> None:
         await big_db.close()
     raw_big = raw_rate_timing(folder / "rate-big.sqlite3")
     raw_small = raw_rate_timing(folder / "rate-small.sqlite3")
-    print(f"# /rate ({WRITES} calls each, after {WARMUP} warm-up calls)")
+    print(f"# ratings: /rate ({WRITES} calls each, after {WARMUP} warm-up calls)", file=sys.stderr)
     row(f"rate_book insert, {BIG:,} rows vs {SMALL_TABLE:,}", *inserts)
     row(f"rate_book replace, {BIG:,} rows vs {SMALL_TABLE:,}", *replaces)
     row(f"raw sqlite3 same statements, {BIG:,} rows vs {SMALL_TABLE:,}", raw_big, raw_small)
@@ -217,16 +223,15 @@ def raw_rate_timing(path: Path) -> float:
 
 async def run() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-ratings-") as folder:
-        print(f"{'name':<58} | {'value':>13} | {'baseline':>13} | {'ratio':>6}")
         await bench_stats(Path(folder))
         await bench_rate(Path(folder))
 
 
-def main() -> None:
-    started = time.perf_counter()
+def main() -> list[Row]:
+    ROWS.clear()
     asyncio.run(run())
-    print(f"# done in {time.perf_counter() - started:.1f} s")
+    return list(ROWS)
 
 
 if __name__ == "__main__":
-    main()
+    print(format_table(main()))
