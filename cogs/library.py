@@ -61,7 +61,7 @@ class Library(
     async def enrich_loop(self) -> None:
         """Drain the enrichment queue batch by batch; the loop's interval is the retry delay."""
         try:
-            while await self.enricher.run_once():
+            while await self.enricher.run_once() and not self.enricher.last_failed:
                 pass
         except Exception:
             log.exception("library enrichment failed; retrying in %.0f s", ENRICH_EVERY_SECONDS)

@@ -115,11 +115,17 @@ class Enricher:
         self.interval = interval
         self.batch_size = batch_size
         self.requests = 0
+        self.last_failed = False  # the last round ended on a transient failure: wait for the next
+        self._last_request: float | None = None
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any] | None:
         """The JSON body at `path`; None for a 404; TransientError for anything worth retrying."""
-        if self.requests:
-            await asyncio.sleep(self.interval)  # Open Library asks for a polite rate
+        loop = asyncio.get_running_loop()
+        if self._last_request is not None:
+            wait = self.interval - (loop.time() - self._last_request)
+            if wait > 0:
+                await asyncio.sleep(wait)  # Open Library asks for a polite rate
+        self._last_request = loop.time()
         self.requests += 1
         try:
             async with self.session.get(
@@ -137,8 +143,11 @@ class Enricher:
         return body
 
     async def run_once(self) -> int:
-        """Enrich one batch; returns how many books left the queue (0: empty queue or a failure)."""
-        self.requests = 0
+        """Enrich one batch; returns how many books left the queue (0: empty queue or a failure).
+
+        `last_failed` tells whether the round stopped on a failure worth retrying later.
+        """
+        self.last_failed = False
         queue = await enrichment_queue(self.db, limit=self.batch_size, max_attempts=MAX_ATTEMPTS)
         if not queue:
             return 0
@@ -147,24 +156,27 @@ class Enricher:
             found = await self._search(queue)
         except TransientError as exc:
             log.warning("enrichment search failed, will retry: %s", exc)
+            self.last_failed = True
             await note_attempt(self.db, [b.book_id for b in queue], now=now, error=str(exc), definitive=False)
             return 0
         done = 0
+        for book_id, fields in found.items():  # what the search answered is kept before any failure
+            await complete_book(self.db, book_id, fields, now)
+            done += 1
         for book in queue:
-            fields = found.get(book.book_id)
-            if fields is None:
-                try:
-                    doc = await self._get(f"/isbn/{_isbn_of(book)}.json")
-                except TransientError as exc:
-                    log.warning("enrichment look-up failed, will retry: %s", exc)
-                    await note_attempt(self.db, [book.book_id], now=now, error=str(exc), definitive=False)
-                    return done
-                if doc is None:
-                    await note_attempt(self.db, [book.book_id], now=now, error="not found", definitive=True)
-                    done += 1
-                    continue
-                fields = parse_edition(doc, self.covers_url)
-            await complete_book(self.db, book.book_id, fields, now)
+            if book.book_id in found:
+                continue
+            try:
+                doc = await self._get(f"/isbn/{_isbn_of(book)}.json")
+            except TransientError as exc:
+                log.warning("enrichment look-up failed, will retry: %s", exc)
+                self.last_failed = True
+                await note_attempt(self.db, [book.book_id], now=now, error=str(exc), definitive=False)
+                return done
+            if doc is None:
+                await note_attempt(self.db, [book.book_id], now=now, error="not found", definitive=True)
+            else:
+                await complete_book(self.db, book.book_id, parse_edition(doc, self.covers_url), now)
             done += 1
         log.info("enriched %d imported books from Open Library", done)
         return done
