@@ -15,7 +15,7 @@ from discord.ext import commands, tasks
 from bot.books.enrich import Enricher
 from bot.errors import UserFacingError
 from bot.services.library import ImportGuard, export_library, import_library
-from bot.services.library_csv import Format, open_library_file
+from bot.services.library_csv import Format, read_library_file
 from bot.ui.library import progress_text, summary_text
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ class Library(
                 data = await file.read()
             except discord.HTTPException as exc:
                 raise UserFacingError("I could not download that file from Discord; try again.") from exc
-            library = open_library_file(data, requested)
+            library = await read_library_file(data, requested)
             await self._edit(interaction, progress_text(0, library.total))
             loop = asyncio.get_running_loop()
             last_edit = loop.time()

@@ -63,26 +63,41 @@ async def books_by_title(conn: aiosqlite.Connection, titles: Iterable[str]) -> l
     return [CatalogueMatch(*row) for row in rows]
 
 
-async def insert_imported_book(
-    conn: aiosqlite.Connection,
-    *,
-    title: str,
-    authors: Sequence[str],
-    isbn13: str | None,
-    isbn10: str | None,
-    pages: int | None,
-    format: str | None,
-    first_published: str | None,
-) -> int:
-    """A catalogue book made from a CSV row (source 'import', queued for enrichment)."""
-    query = """
-        INSERT INTO books (title, authors, isbn13, isbn10, pages, format, first_published, source)
-        VALUES (?, ?, ?, ?, ?, ?, ?, 'import')
-        RETURNING book_id
+@dataclass(frozen=True, slots=True)
+class NewBook:
+    title: str
+    authors: Sequence[str]
+    isbn13: str | None
+    isbn10: str | None
+    pages: int | None
+    format: str | None
+    first_published: str | None
+
+
+async def insert_imported_books(conn: aiosqlite.Connection, books: Sequence[NewBook]) -> list[int]:
+    """Catalogue books made from CSV rows (source 'import', queued for enrichment), in one round trip
+    plus one; returns their ids in order.
+
+    The ids are assigned here: inside `BEGIN IMMEDIATE` this connection is the only writer, so
+    max(book_id) + 1 … cannot be taken by anyone else before the commit.
     """
-    params = (title, "\n".join(authors), isbn13, isbn10, pages, format, first_published)
-    rows = await _rows(conn, query, params)
-    return int(rows[0][0])
+    if not books:
+        return []
+    rows = await _rows(conn, "SELECT coalesce(max(book_id), 0) FROM books")
+    first = int(rows[0][0]) + 1
+    ids = list(range(first, first + len(books)))
+    query = """
+        INSERT INTO books (book_id, title, authors, isbn13, isbn10, pages, format, first_published, source)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import')
+    """
+    await conn.executemany(
+        query,
+        [
+            (book_id, b.title, "\n".join(b.authors), b.isbn13, b.isbn10, b.pages, b.format, b.first_published)
+            for book_id, b in zip(ids, books, strict=True)
+        ],
+    )
+    return ids
 
 
 # -- a member's entries ------------------------------------------------------------------------

@@ -19,7 +19,6 @@ What a row does:
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import itertools
 import re
 from collections.abc import Awaitable, Callable, Iterator
@@ -32,11 +31,12 @@ from bot.db import Database
 from bot.db.library import (
     CatalogueMatch,
     MemberEntry,
+    NewBook,
     ReviewEntry,
     ShelfEntry,
     books_by_isbn,
     books_by_title,
-    insert_imported_book,
+    insert_imported_books,
     library_rows,
     member_entries,
     recompute_book_stats,
@@ -180,6 +180,10 @@ class _Batch:
             self.touched.add(book_id)
 
 
+def _title_key(row: LibraryRow) -> str:
+    return f"title:{_key(row.title)}|{_key(row.authors[0]) if row.authors else ''}"
+
+
 async def _resolve_books(conn: Any, rows: list[LibraryRow], summary: ImportSummary) -> list[int]:
     """The catalogue book of each row, creating the missing ones from the rows' own data."""
     by_isbn: dict[str, int] = {}
@@ -194,7 +198,10 @@ async def _resolve_books(conn: Any, rows: list[LibraryRow], summary: ImportSumma
     if unmatched:
         for match in await books_by_title(conn, {r.title for r in unmatched}):
             by_title.setdefault(match.title.casefold(), []).append(match)
-    book_ids: list[int] = []
+    found: list[int | None] = []
+    pending: dict[str, int] = {}  # key → index into new_books
+    new_books: list[NewBook] = []
+    slots: list[int | None] = []  # per row: index into new_books when the book is new
     for row in rows:
         book_id = (by_isbn.get(row.isbn13) if row.isbn13 else None) or (
             by_isbn.get(row.isbn10) if row.isbn10 else None
@@ -202,24 +209,34 @@ async def _resolve_books(conn: Any, rows: list[LibraryRow], summary: ImportSumma
         if book_id is None:
             candidates = by_title.get(row.title.casefold(), [])
             book_id = next((m.book_id for m in candidates if _same_book(m, row)), None)
+        slot = None
         if book_id is None:
-            book_id = await insert_imported_book(
-                conn,
-                title=row.title,
-                authors=row.authors,
-                isbn13=row.isbn13,
-                isbn10=row.isbn10,
-                pages=row.pages,
-                format=row.format,
-                first_published=row.first_published,
-            )
-            summary.books_created += 1
-            # Later rows of this batch naming the same book must find this one.
-            made = CatalogueMatch(book_id, row.title, "\n".join(row.authors), row.isbn13, row.isbn10)
-            by_title.setdefault(row.title.casefold(), []).append(made)
-        for isbn in (row.isbn13, row.isbn10):
-            if isbn:
-                by_isbn.setdefault(isbn, book_id)
+            # Rows of one batch naming the same new book share it: by ISBN, else title and author.
+            key = f"isbn:{row.isbn13 or row.isbn10}" if (row.isbn13 or row.isbn10) else _title_key(row)
+            slot = pending.get(key)
+            if slot is None:
+                slot = pending[key] = len(new_books)
+                pending.setdefault(_title_key(row), slot)
+                new_books.append(
+                    NewBook(
+                        row.title,
+                        row.authors,
+                        row.isbn13,
+                        row.isbn10,
+                        row.pages,
+                        row.format,
+                        row.first_published,
+                    )
+                )
+        found.append(book_id)
+        slots.append(slot)
+    new_ids = await insert_imported_books(conn, new_books)
+    summary.books_created += len(new_ids)
+    book_ids: list[int] = []
+    for book_id, slot in zip(found, slots, strict=True):
+        if book_id is None:
+            assert slot is not None
+            book_id = new_ids[slot]
         book_ids.append(book_id)
     return book_ids
 
@@ -237,10 +254,9 @@ async def import_library(
     """Import every row of `file` into this member's library in this club; see the module docstring."""
     now_iso = now.isoformat()
     summary = ImportSummary(format=file.format, total=file.total)
-    digest = hashlib.sha256(file.text.encode("utf-8")).hexdigest()
     async with db.transaction() as conn:
         await conn.execute("INSERT OR IGNORE INTO guilds (guild_id) VALUES (?)", (guild_id,))
-        job = await start_job(conn, guild_id, user_id, file.format, digest, file.total, now_iso)
+        job = await start_job(conn, guild_id, user_id, file.format, file.sha256, file.total, now_iso)
     if job.resumed:
         summary.resumed_from = job.rows_done
     rows = file.rows()
