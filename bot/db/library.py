@@ -17,7 +17,6 @@ from typing import Any
 import aiosqlite
 
 from bot.db.database import Database
-from bot.services.library_csv import ExportRow
 
 
 def _ids(values: Iterable[Any]) -> str:
@@ -306,7 +305,28 @@ async def update_job(
 
 
 # -- export ------------------------------------------------------------------------------------
-async def library_rows(db: Database, guild_id: int, user_id: int) -> list[ExportRow]:
+@dataclass(frozen=True, slots=True)
+class LibraryEntry:
+    """One book of a member's library in a club, as the export writes it."""
+
+    title: str
+    authors: tuple[str, ...]
+    isbn13: str | None
+    isbn10: str | None
+    shelf: str
+    stars_x2: int | None
+    average_x2: float | None
+    review: str | None
+    spoiler: bool
+    added_at: str | None
+    finished_at: str | None
+    times_read: int
+    pages: int | None
+    format: str | None
+    first_published: str | None
+
+
+async def library_rows(db: Database, guild_id: int, user_id: int) -> list[LibraryEntry]:
     """Every book on a member's shelves in a club (plus rated or reviewed books off any shelf)."""
     query = """
         WITH mine (book_id) AS (
@@ -329,7 +349,7 @@ async def library_rows(db: Database, guild_id: int, user_id: int) -> list[Export
     """
     rows = await db.fetchall(query, {"guild": guild_id, "user": user_id})
     return [
-        ExportRow(
+        LibraryEntry(
             title=row["title"],
             authors=tuple(a for a in row["authors"].split("\n") if a),
             isbn13=row["isbn13"],

@@ -72,6 +72,7 @@ class ImportSummary:
     skipped: list[Skipped] = field(default_factory=list)
     ratings: int = 0  # ratings written (new or changed)
     reviews: int = 0  # reviews written (new or changed)
+    reviews_shortened: int = 0  # of those, cut to the 4,000-character review limit
     books_created: int = 0  # catalogue books made from rows, queued for enrichment
     resumed_from: int | None = None  # rows already done by a cut-off run of the same file
 
@@ -169,6 +170,7 @@ class _Batch:
                 )
                 entry.review = review
                 self.summary.reviews += 1
+                self.summary.reviews_shortened += row.review_shortened
                 changed = True
         if old is None:
             self.summary.added += 1

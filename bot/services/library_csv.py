@@ -30,6 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
 
 from bot.books.identifiers import parse_isbn
+from bot.db.library import LibraryEntry
 from bot.errors import UserFacingError
 
 Format = Literal["goodreads", "storygraph"]
@@ -109,6 +110,7 @@ class LibraryRow:
     pages: int | None = None
     format: str | None = None
     first_published: str | None = None
+    review_shortened: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,8 +167,14 @@ def review_text(raw: str) -> str | None:
     if "<" in text:
         text = _BREAK.sub("\n", text)
         text = _TAG.sub("", text)
-    text = html.unescape(text).strip()
-    return text[:MAX_REVIEW] or None
+    return html.unescape(text).strip() or None
+
+
+def _shorten(review: str | None) -> tuple[str | None, bool]:
+    """Reviews are capped like the write-a-review modal; the summary says how many were cut."""
+    if review is None or len(review) <= MAX_REVIEW:
+        return review, False
+    return review[: MAX_REVIEW - 1].rstrip() + "…", True
 
 
 def export_review(body: str | None) -> str:
@@ -360,6 +368,7 @@ def _goodreads_row(line: int, row: dict[str, str]) -> ParsedRow:
     finished = iso_date(row.get("Date Read", ""))
     read_count = _int(row.get("Read Count", "")) or 0
     year = row.get("Original Publication Year", "").strip() or row.get("Year Published", "").strip()
+    review, shortened = _shorten(review_text(row.get("My Review", "")))
     return LibraryRow(
         line=line,
         title=title,
@@ -368,7 +377,8 @@ def _goodreads_row(line: int, row: dict[str, str]) -> ParsedRow:
         isbn10=isbn10,
         shelf=shelf,
         stars_x2=stars_x2_from(row.get("My Rating", "")),
-        review=review_text(row.get("My Review", "")),
+        review=review,
+        review_shortened=shortened,
         spoiler=row.get("Spoiler", "").strip().casefold() == "true",
         added_at=iso_date(row.get("Date Added", "")),
         finished_at=finished,
@@ -385,7 +395,7 @@ def _storygraph_row(line: int, row: dict[str, str]) -> ParsedRow:
         return RowProblem(line, "has no title")
     authors = tuple(dict.fromkeys(a for a in (_name(p) for p in row.get("Authors", "").split(",")) if a))
     stars = stars_x2_from(row.get("Star Rating", ""))
-    review = review_text(row.get("Review", ""))
+    review, shortened = _shorten(review_text(row.get("Review", "")))
     status = row.get("Read Status", "").strip().casefold()
     shelf: Shelf
     if status in ("to-read", "currently-reading", "read", "did-not-finish"):
@@ -415,6 +425,7 @@ def _storygraph_row(line: int, row: dict[str, str]) -> ParsedRow:
         shelf=shelf,
         stars_x2=stars,
         review=review,
+        review_shortened=shortened,
         added_at=iso_date(row.get("Date Added", "")),
         started_at=started,
         finished_at=finished if shelf in ("read", "did-not-finish") else None,
@@ -424,27 +435,6 @@ def _storygraph_row(line: int, row: dict[str, str]) -> ParsedRow:
 
 
 # -- writing -----------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class ExportRow:
-    """One book of a member's library, as the Goodreads export writes it."""
-
-    title: str
-    authors: tuple[str, ...]
-    isbn13: str | None
-    isbn10: str | None
-    shelf: str
-    stars_x2: int | None
-    average_x2: float | None
-    review: str | None
-    spoiler: bool
-    added_at: str | None
-    finished_at: str | None
-    times_read: int
-    pages: int | None
-    format: str | None
-    first_published: str | None
-
-
 _EXPORT_SHELVES = {"want-to-read": "to-read"}
 
 
@@ -460,7 +450,7 @@ def _rating(stars_x2: int | None) -> str:
     return str(stars_x2 // 2) if stars_x2 % 2 == 0 else f"{stars_x2 / 2:.1f}"
 
 
-def write_goodreads(rows: list[ExportRow]) -> bytes:
+def write_goodreads(rows: list[LibraryEntry]) -> bytes:
     """A current-format (24-column) Goodreads export: LF endings, ISBNs quoted as `="…"`."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")

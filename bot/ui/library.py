@@ -34,10 +34,15 @@ def summary_text(summary: ImportSummary) -> str:
         f"{len(summary.skipped)} skipped."
     )
     lines.append(f"{_plural(summary.ratings, 'rating')} and {_plural(summary.reviews, 'review')} imported.")
+    if summary.reviews_shortened:
+        lines.append(
+            f"{_plural(summary.reviews_shortened, 'review')} over 4,000 characters "
+            f"{'was' if summary.reviews_shortened == 1 else 'were'} shortened to fit."
+        )
     if summary.books_created:
         lines.append(
-            f"{_plural(summary.books_created, 'new book')} added to the catalogue; their covers and "
-            "details are being filled in from Open Library in the background."
+            f"{_plural(summary.books_created, 'new book')} added to the catalogue; those with an ISBN "
+            "get their cover and details from Open Library in the background."
         )
     if summary.skipped:
         lines.append("Skipped:")

@@ -10,6 +10,8 @@ from typing import cast
 import pytest
 
 from bot.config import Settings
+from bot.services.library import ImportSummary, Skipped
+from bot.ui.library import progress_text, summary_text
 from cogs.library import Library
 from tests.conftest import Club, make_settings
 
@@ -234,3 +236,21 @@ async def test_a_restarted_bot_resumes_enrichment_from_the_database(club: Club, 
     assert len(rows) == 2
     assert all(row[0] == 1 and "for /search.json" in row[1] for row in rows)
     assert club.take_errors() == ()  # a provider outage is logged, not raised
+
+
+def test_progress_line_and_summary_wording() -> None:
+    assert progress_text(120, 358) == "Importing… 120/358 ▰▰▰▱▱▱▱▱ 33%"
+    assert progress_text(358, 358) == "Importing… 358/358 ▰▰▰▰▰▰▰▰ 100%"
+    summary = ImportSummary(format="storygraph", total=1, added=1, ratings=1, reviews=1, reviews_shortened=1)
+    text = summary_text(summary)
+    assert "**StoryGraph import finished** — 1 row." in text
+    assert "1 rating and 1 review imported." in text
+    assert "1 review over 4,000 characters was shortened to fit." in text
+    many = ImportSummary(
+        format="goodreads", total=40, skipped=[Skipped(n, "has no title") for n in range(2, 42)]
+    )
+    text = summary_text(many)
+    assert "• line 16: has no title" in text
+    assert "• line 17" not in text
+    assert "• …and 25 more." in text
+    assert len(text) <= 2000

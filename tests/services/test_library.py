@@ -16,7 +16,7 @@ from bot.db import Database
 from bot.db.books import upsert_book
 from bot.errors import UserFacingError
 from bot.services.library import ImportGuard, ImportSummary, export_library, import_library
-from bot.services.library_csv import GOODREADS_HEADER, open_library_file
+from bot.services.library_csv import GOODREADS_HEADER, iso_date, open_library_file, review_text, stars_x2_from
 
 GUILD, OTHER_GUILD, ALICE, BOB = 10, 20, 1001, 1002
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -547,3 +547,50 @@ def test_one_import_at_a_time_per_member() -> None:
             pass  # other members and other clubs are not blocked
     with guard.claim(GUILD, ALICE):
         pass  # released after the first import
+
+
+# -- value parsing ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("written", "stars_x2"),
+    [
+        ("0", None),
+        ("", None),
+        ("0.0", None),
+        ("0.25", 2),  # anything above 0 is at least one star
+        ("1", 2),
+        ("3.25", 7),  # 6.5 half up → 7 = 3½
+        ("3.5", 7),
+        ("3.75", 8),  # 7.5 half up → 8 = 4
+        ("4.25", 9),
+        ("4.5", 9),
+        ("4.75", 10),
+        ("5.0", 10),
+    ],
+)
+def test_star_ratings_round_half_up_to_half_stars(written: str, stars_x2: int | None) -> None:
+    assert stars_x2_from(written) == stars_x2
+
+
+@pytest.mark.parametrize("written", ["seven", "6", "5.5", "-"])
+def test_impossible_ratings_are_refused(written: str) -> None:
+    with pytest.raises(ValueError, match="rating"):
+        stars_x2_from(written)
+
+
+def test_dates_and_review_html() -> None:
+    assert iso_date("2020/10/25") == "2020-10-25T00:00:00+00:00"
+    assert iso_date("2021/02/30") is None
+    assert iso_date("") is None
+    assert review_text("a<br/>b<br>c<BR />d &quot;q&quot; <i>it</i>") == 'a\nb\nc\nd "q" it'
+    assert review_text("   ") is None
+
+
+async def test_a_very_long_review_is_shortened_and_counted(db: Database) -> None:
+    long_review = "word " * 1500
+    data = f"Title,Author,Exclusive Shelf,My Review\nLong,Ann,read,{long_review}\n".encode()
+    summary = await run_import(db, data)
+    body = await db.fetchval("SELECT body FROM reviews")
+    assert len(body) == 4000
+    assert body.endswith("…")
+    assert (summary.reviews, summary.reviews_shortened) == (1, 1)
+    assert (await run_import(db, data)).unchanged == 1  # and it stays idempotent
