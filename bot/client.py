@@ -31,6 +31,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.ratings",
     "cogs.shelves",
     "cogs.profiles",
+    "cogs.library",
 )
 
 COMMANDS_HASH_KEY = "commands_hash"

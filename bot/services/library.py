@@ -1,0 +1,323 @@
+"""Importing a Goodreads or StoryGraph library into one club, and exporting it again.
+
+An import runs in batches; each batch is one transaction that writes the catalogue books, the
+member's shelves, ratings and imported reviews, and recomputes the aggregates (`book_stats`,
+`member_stats`) of what it touched. Between batches the event loop is free, so the bot keeps
+answering. Re-running a file compares each row with what is stored and writes only differences:
+the same file twice adds nothing, and a run cut off by a crash completes when started again.
+
+What a row does:
+- the book is matched by ISBN-13/ISBN-10, else by title and first author (when the catalogue
+  row has no conflicting ISBN), else created from the row itself (source 'import', completed later
+  in the background from Open Library);
+- the shelf row takes the file's shelf and dates (a date missing from the file keeps the stored one);
+- a rating in the file sets the member's rating; an unrated row leaves an existing rating alone;
+- a review is stored with `imported = 1` and its date (Date Read, else Date Added) and is never
+  posted as a card; a review the member wrote in Discord is never overwritten by a file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.db import Database
+from bot.db.library import (
+    CatalogueMatch,
+    MemberEntry,
+    NewBook,
+    ReviewEntry,
+    ShelfEntry,
+    books_by_isbn,
+    books_by_title,
+    insert_imported_books,
+    library_rows,
+    member_entries,
+    recompute_book_stats,
+    recompute_member_stats,
+    start_job,
+    update_job,
+    write_imported_reviews,
+    write_ratings,
+    write_shelves,
+)
+from bot.errors import UserFacingError
+from bot.services.library_csv import Format, LibraryFile, LibraryRow, RowProblem, write_goodreads
+
+BATCH_SIZE = 250
+ProgressCallback = Callable[[int, int], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    line: int
+    reason: str
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, row by row: each data row is added, updated, unchanged or skipped."""
+
+    format: Format
+    total: int
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    ratings: int = 0  # ratings written (new or changed)
+    reviews: int = 0  # reviews written (new or changed)
+    reviews_shortened: int = 0  # of those, cut to the 4,000-character review limit
+    books_created: int = 0  # catalogue books made from rows, queued for enrichment
+    resumed_from: int | None = None  # rows already done by a cut-off run of the same file
+
+    @property
+    def done(self) -> int:
+        return self.added + self.updated + self.unchanged + len(self.skipped)
+
+
+class ImportGuard:
+    """One import at a time per member per club (in this process)."""
+
+    def __init__(self) -> None:
+        self._running: set[tuple[int, int]] = set()
+
+    def busy(self, guild_id: int, user_id: int) -> bool:
+        return (guild_id, user_id) in self._running
+
+    @contextmanager
+    def claim(self, guild_id: int, user_id: int) -> Iterator[None]:
+        key = (guild_id, user_id)
+        if key in self._running:
+            raise UserFacingError(
+                "Your library import is still running; wait for its summary before starting another."
+            )
+        self._running.add(key)
+        try:
+            yield
+        finally:
+            self._running.discard(key)
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", " ", text.casefold()).strip()
+
+
+def _same_book(match: CatalogueMatch, row: LibraryRow) -> bool:
+    """A title-matched catalogue row is the row's book when an author agrees and no ISBN conflicts."""
+    if row.isbn13 and match.isbn13 and row.isbn13 != match.isbn13:
+        return False
+    authors = {_key(a) for a in match.authors.split("\n") if a}
+    if not row.authors or not authors:
+        return not row.authors and not authors
+    return _key(row.authors[0]) in authors
+
+
+class _Batch:
+    """Turns parsed rows into the writes of one transaction, comparing with what is stored."""
+
+    def __init__(self, guild_id: int, user_id: int, now_iso: str, summary: ImportSummary) -> None:
+        self.guild_id = guild_id
+        self.user_id = user_id
+        self.now_iso = now_iso
+        self.summary = summary
+        self.shelves: list[tuple[Any, ...]] = []
+        self.ratings: list[tuple[Any, ...]] = []
+        self.reviews: list[tuple[Any, ...]] = []
+        self.touched: set[int] = set()
+
+    def apply(self, row: LibraryRow, book_id: int, entry: MemberEntry) -> None:
+        when = row.finished_at or row.added_at or self.now_iso
+        changed = False
+        old = entry.shelf
+        shelf = ShelfEntry(
+            shelf=row.shelf,
+            added_at=row.added_at or (old.added_at if old else self.now_iso),
+            started_at=row.started_at or (old.started_at if old else None),
+            finished_at=row.finished_at or (old.finished_at if old else None),
+            times_read=row.times_read,
+        )
+        if shelf != old:
+            self.shelves.append(
+                (
+                    self.guild_id,
+                    self.user_id,
+                    book_id,
+                    shelf.shelf,
+                    shelf.added_at,
+                    shelf.started_at,
+                    shelf.finished_at,
+                    shelf.times_read,
+                )
+            )
+            entry.shelf = shelf
+            changed = True
+        if row.stars_x2 is not None and row.stars_x2 != entry.stars_x2:
+            self.ratings.append((self.guild_id, book_id, self.user_id, row.stars_x2, when))
+            entry.stars_x2 = row.stars_x2
+            self.summary.ratings += 1
+            changed = True
+        if row.review is not None and (entry.review is None or entry.review.imported):
+            review = ReviewEntry(row.review, row.stars_x2, row.spoiler, when, True)
+            if review != entry.review:
+                self.reviews.append(
+                    (self.guild_id, book_id, self.user_id, row.stars_x2, row.review, int(row.spoiler), when)
+                )
+                entry.review = review
+                self.summary.reviews += 1
+                self.summary.reviews_shortened += row.review_shortened
+                changed = True
+        if old is None:
+            self.summary.added += 1
+        elif changed:
+            self.summary.updated += 1
+        else:
+            self.summary.unchanged += 1
+        if changed:
+            self.touched.add(book_id)
+
+
+def _title_key(row: LibraryRow) -> str:
+    return f"title:{_key(row.title)}|{_key(row.authors[0]) if row.authors else ''}"
+
+
+async def _resolve_books(conn: Any, rows: list[LibraryRow], summary: ImportSummary) -> list[int]:
+    """The catalogue book of each row, creating the missing ones from the rows' own data."""
+    by_isbn: dict[str, int] = {}
+    for match in await books_by_isbn(
+        conn, {r.isbn13 for r in rows if r.isbn13}, {r.isbn10 for r in rows if r.isbn10}
+    ):
+        for isbn in (match.isbn13, match.isbn10):
+            if isbn:
+                by_isbn.setdefault(isbn, match.book_id)
+    unmatched = [r for r in rows if not (r.isbn13 in by_isbn or r.isbn10 in by_isbn)]
+    by_title: dict[str, list[CatalogueMatch]] = {}
+    if unmatched:
+        for match in await books_by_title(conn, {r.title for r in unmatched}):
+            by_title.setdefault(match.title.casefold(), []).append(match)
+    found: list[int | None] = []
+    pending: dict[str, int] = {}  # key → index into new_books
+    new_books: list[NewBook] = []
+    slots: list[int | None] = []  # per row: index into new_books when the book is new
+    for row in rows:
+        book_id = (by_isbn.get(row.isbn13) if row.isbn13 else None) or (
+            by_isbn.get(row.isbn10) if row.isbn10 else None
+        )
+        if book_id is None:
+            candidates = by_title.get(row.title.casefold(), [])
+            book_id = next((m.book_id for m in candidates if _same_book(m, row)), None)
+        slot = None
+        if book_id is None:
+            # Rows of one batch naming the same new book share it: by ISBN, else title and author.
+            key = f"isbn:{row.isbn13 or row.isbn10}" if (row.isbn13 or row.isbn10) else _title_key(row)
+            slot = pending.get(key)
+            if slot is None:
+                slot = pending[key] = len(new_books)
+                pending.setdefault(_title_key(row), slot)
+                new_books.append(
+                    NewBook(
+                        row.title,
+                        row.authors,
+                        row.isbn13,
+                        row.isbn10,
+                        row.pages,
+                        row.format,
+                        row.first_published,
+                    )
+                )
+        found.append(book_id)
+        slots.append(slot)
+    new_ids = await insert_imported_books(conn, new_books)
+    summary.books_created += len(new_ids)
+    book_ids: list[int] = []
+    for book_id, slot in zip(found, slots, strict=True):
+        if book_id is None:
+            assert slot is not None
+            book_id = new_ids[slot]
+        book_ids.append(book_id)
+    return book_ids
+
+
+async def import_library(
+    db: Database,
+    *,
+    guild_id: int,
+    user_id: int,
+    file: LibraryFile,
+    now: datetime,
+    progress: ProgressCallback | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ImportSummary:
+    """Import every row of `file` into this member's library in this club; see the module docstring."""
+    now_iso = now.isoformat()
+    summary = ImportSummary(format=file.format, total=file.total)
+    async with db.transaction() as conn:
+        await conn.execute("INSERT OR IGNORE INTO guilds (guild_id) VALUES (?)", (guild_id,))
+        job = await start_job(conn, guild_id, user_id, file.format, file.sha256, file.total, now_iso)
+    if job.resumed:
+        summary.resumed_from = job.rows_done
+    rows = file.rows()
+    while batch := list(itertools.islice(rows, batch_size)):
+        good = [r for r in batch if isinstance(r, LibraryRow)]
+        summary.skipped.extend(Skipped(p.line, p.reason) for p in batch if isinstance(p, RowProblem))
+        work = _Batch(guild_id, user_id, now_iso, summary)
+        async with db.transaction() as conn:
+            if good:
+                book_ids = await _resolve_books(conn, good, summary)
+                entries = await member_entries(conn, guild_id, user_id, book_ids)
+                for row, book_id in zip(good, book_ids, strict=True):
+                    work.apply(row, book_id, entries.setdefault(book_id, MemberEntry()))
+                await write_shelves(conn, work.shelves)
+                await write_ratings(conn, work.ratings)
+                await write_imported_reviews(conn, work.reviews)
+                if work.touched:
+                    await recompute_book_stats(conn, guild_id, work.touched)
+                if work.ratings or work.reviews:
+                    await recompute_member_stats(conn, guild_id, user_id)
+            await update_job(
+                conn,
+                job.job_id,
+                rows_done=summary.done,
+                added=summary.added,
+                updated=summary.updated,
+                unchanged=summary.unchanged,
+                skipped=len(summary.skipped),
+            )
+        if progress is not None:
+            await progress(summary.done, summary.total)
+        await asyncio.sleep(0)  # let other commands run between batches
+    async with db.transaction() as conn:
+        await update_job(
+            conn,
+            job.job_id,
+            rows_done=summary.done,
+            added=summary.added,
+            updated=summary.updated,
+            unchanged=summary.unchanged,
+            skipped=len(summary.skipped),
+            finished_at=now_iso,
+        )
+    return summary
+
+
+# -- export ------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class LibraryExport:
+    filename: str
+    data: bytes
+    books: int
+
+
+async def export_library(db: Database, *, guild_id: int, user_id: int, now: datetime) -> LibraryExport:
+    """The member's library in this club as a Goodreads-format CSV."""
+    rows = await library_rows(db, guild_id, user_id)
+    if not rows:
+        raise UserFacingError(
+            "Your library in this server is empty: shelve or rate a book first, or /library import one."
+        )
+    return LibraryExport(f"bookclub_library_export_{now:%Y-%m-%d}.csv", write_goodreads(rows), len(rows))

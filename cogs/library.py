@@ -1,0 +1,149 @@
+"""/library import and /library export, and the background enrichment of imported books."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.books.enrich import Enricher
+from bot.errors import UserFacingError
+from bot.services.library import ImportGuard, export_library, import_library
+from bot.services.library_csv import FORMATS, Format, read_library_file
+from bot.ui.library import progress_text, summary_text
+
+if TYPE_CHECKING:
+    from bot.client import BookClubBot
+
+log = logging.getLogger(__name__)
+
+ENRICH_EVERY_SECONDS = 30.0
+_FORMATS: dict[str, Format] = {name: name for name in FORMATS}
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+@app_commands.guild_only()
+class Library(
+    commands.GroupCog, group_name="library", group_description="Bring your reading history in, or take it out"
+):
+    """Import a Goodreads or StoryGraph export; export a Goodreads-format CSV."""
+
+    #: Seconds between two edits of the progress message (Discord rate-limits message edits).
+    progress_interval = 2.0
+
+    def __init__(self, bot: BookClubBot) -> None:
+        self.bot = bot
+        self.guard = ImportGuard()
+        self.enricher = Enricher(
+            bot.db,
+            bot.session,
+            base_url=bot.settings.openlibrary_url,
+            covers_url=bot.settings.openlibrary_covers_url,
+            clock=bot.clock,
+            timeout=bot.settings.http_timeout,
+        )
+
+    async def cog_load(self) -> None:
+        self.enrich_loop.start()
+
+    async def cog_unload(self) -> None:
+        self.enrich_loop.cancel()
+
+    @tasks.loop(seconds=ENRICH_EVERY_SECONDS)
+    async def enrich_loop(self) -> None:
+        """Drain the enrichment queue batch by batch; the loop's interval is the retry delay."""
+        try:
+            while await self.enricher.run_once() and not self.enricher.last_failed:
+                pass
+        except Exception:
+            log.exception("library enrichment failed; retrying in %.0f s", ENRICH_EVERY_SECONDS)
+
+    @app_commands.command(name="import")
+    @app_commands.describe(
+        file="The CSV from Goodreads (Export Library) or StoryGraph (Export StoryGraph Library)",
+        format="Which site the file comes from (detected from its header when left out)",
+    )
+    @app_commands.choices(
+        format=[
+            app_commands.Choice(name="Goodreads", value="goodreads"),
+            app_commands.Choice(name="StoryGraph", value="storygraph"),
+        ]
+    )
+    async def import_(
+        self,
+        interaction: discord.Interaction[BookClubBot],
+        file: discord.Attachment,
+        format: app_commands.Choice[str] | None = None,
+    ) -> None:
+        """Import your shelves, ratings and reviews from a Goodreads or StoryGraph CSV."""
+        assert interaction.guild_id is not None
+        limit = self.bot.settings.import_max_bytes
+        if file.size > limit:
+            raise UserFacingError(
+                f"That file is {_megabytes(file.size)}; the import limit is {_megabytes(limit)}. "
+                "Export again without extra columns, or split the file."
+            )
+        if file.size == 0:
+            raise UserFacingError(
+                "That file is empty. Attach the CSV from Goodreads' or StoryGraph's export."
+            )
+        requested = _FORMATS.get(format.value) if format is not None else None
+        with self.guard.claim(interaction.guild_id, interaction.user.id):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            try:
+                data = await file.read()
+            except discord.HTTPException as exc:
+                raise UserFacingError("I could not download that file from Discord; try again.") from exc
+            library = await read_library_file(data, requested)
+            await self._edit(interaction, progress_text(0, library.total))
+            loop = asyncio.get_running_loop()
+            last_edit = loop.time()
+
+            async def progress(done: int, total: int) -> None:
+                nonlocal last_edit
+                if done < total and loop.time() - last_edit >= self.progress_interval:
+                    last_edit = loop.time()
+                    await self._edit(interaction, progress_text(done, total))
+
+            summary = await import_library(
+                self.bot.db,
+                guild_id=interaction.guild_id,
+                user_id=interaction.user.id,
+                file=library,
+                now=self.bot.clock(),
+                progress=progress,
+            )
+            await self._edit(interaction, summary_text(summary))
+
+    async def _edit(self, interaction: discord.Interaction[BookClubBot], text: str) -> None:
+        # A lost progress edit must not stop the import; the summary is what matters.
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.edit_original_response(content=text)
+
+    @app_commands.command(name="export")
+    async def export(self, interaction: discord.Interaction[BookClubBot]) -> None:
+        """Download your library in this server as a Goodreads-format CSV."""
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        export = await export_library(
+            self.bot.db, guild_id=interaction.guild_id, user_id=interaction.user.id, now=self.bot.clock()
+        )
+        await interaction.followup.send(
+            f"Your library: {export.books} {'book' if export.books == 1 else 'books'}, in Goodreads' "
+            "CSV format (Goodreads, StoryGraph and BookWyrm import it).",
+            file=discord.File(io.BytesIO(export.data), filename=export.filename),
+            ephemeral=True,
+        )
+
+
+async def setup(bot: BookClubBot) -> None:
+    await bot.add_cog(Library(bot))

@@ -1,0 +1,256 @@
+"""/library import and /library export through the real client on simcord."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from bot.config import Settings
+from bot.services.library import ImportSummary, Skipped
+from bot.ui.library import progress_text, summary_text
+from cogs.library import Library
+from tests.conftest import Club, make_settings
+
+MAX_BYTES = 200_000  # above every fixture, so the limit can be tested with a small file
+MAPMYREADS = "goodreads/goodreads_library_export.mapmyreads.csv"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path, import_max_bytes=MAX_BYTES)
+
+
+def library_cog(club: Club) -> Library:
+    cog = club.bot.get_cog("Library")
+    # load_extension imports the module afresh, so the class is not this module's `Library`.
+    assert type(cog).__name__ == "Library"
+    return cast(Library, cog)
+
+
+def original_edits(club: Club) -> list[str]:
+    """The contents the bot PATCHed onto interaction responses, in order."""
+    return [
+        str(request.json.get("content"))
+        for request in club.env.http_requests
+        if request.method == "PATCH"
+        and "/messages/@original" in request.path
+        and isinstance(request.json, dict)
+    ]
+
+
+async def db_counts(club: Club) -> tuple[int, int, int, int]:
+    row = await club.db.fetchone(
+        "SELECT (SELECT count(*) FROM shelves), (SELECT count(*) FROM ratings), (SELECT count(*) FROM reviews), "
+        "(SELECT count(*) FROM import_jobs)"
+    )
+    assert row is not None
+    return row[0], row[1], row[2], row[3]
+
+
+async def test_import_shows_progress_then_the_summary(club: Club, fixtures: Path) -> None:
+    library_cog(club).progress_interval = 0  # every batch edits: 358 rows are two batches
+    data = (fixtures / MAPMYREADS).read_bytes()
+
+    result = await club.alice.slash(club.channel, "library import", file=("lib.csv", data))
+
+    callbacks = [r.json for r in club.env.http_requests if r.path.endswith("/callback")]
+    assert callbacks[-1]["type"] == 5  # deferred first (DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE)
+    assert result.ephemeral
+    assert result.response is not None
+    edits = original_edits(club)
+    assert edits[0] == "Importing… 0/358 ▱▱▱▱▱▱▱▱ 0%"
+    assert edits[1] == "Importing… 250/358 ▰▰▰▰▰▰▱▱ 69%"
+    text = result.response.content
+    assert text == edits[-1]
+    assert "**Goodreads import finished** — 358 rows." in text
+    assert "358 added, 0 updated, 0 unchanged, 0 skipped." in text
+    assert "9 ratings and 0 reviews imported." in text
+    assert "358 new books added to the catalogue" in text
+    shelves = await club.db.fetchall(
+        "SELECT shelf, count(*) FROM shelves WHERE guild_id = ? AND user_id = ? GROUP BY shelf ORDER BY shelf",
+        (club.guild.id, club.alice.id),
+    )
+    assert [tuple(r) for r in shelves] == [("currently-reading", 3), ("read", 16), ("want-to-read", 339)]
+    assert club.channel.last_message is None  # nothing was posted in the channel
+
+
+async def test_progress_edits_are_throttled(club: Club, fixtures: Path) -> None:
+    data = (fixtures / MAPMYREADS).read_bytes()
+    await club.alice.slash(club.channel, "library import", file=("lib.csv", data))
+    edits = original_edits(club)
+    # The default two-second throttle leaves only the first line and the summary for a fast import.
+    assert len(edits) == 2
+    assert edits[0].startswith("Importing… 0/358")
+
+
+async def test_importing_the_same_file_again_adds_nothing(club: Club, fixtures: Path) -> None:
+    data = (fixtures / MAPMYREADS).read_bytes()
+    await club.alice.slash(club.channel, "library import", file=("lib.csv", data), format="goodreads")
+    counts = await db_counts(club)
+
+    again = await club.alice.slash(club.channel, "library import", file=("again.csv", data))
+
+    assert again.response is not None
+    assert "0 added, 0 updated, 358 unchanged, 0 skipped." in again.response.content
+    assert "0 ratings and 0 reviews imported." in again.response.content
+    assert (await db_counts(club))[:3] == counts[:3]
+
+
+async def test_storygraph_import_reports_the_skipped_line(club: Club, fixtures: Path) -> None:
+    data = (fixtures / "storygraph/storygraph_export.lectorflow.csv").read_bytes()
+    result = await club.alice.slash(club.channel, "library import", file=("sg.csv", data))
+    assert result.response is not None
+    text = result.response.content
+    assert "**StoryGraph import finished** — 124 rows." in text
+    assert "123 added, 0 updated, 0 unchanged, 1 skipped." in text
+    assert "• line 125: has no Read Status (nothing to shelve)" in text
+
+
+async def test_export_round_trips_through_import(club: Club, fixtures: Path) -> None:
+    data = (fixtures / "goodreads/goodreads_library_export.romneyda.csv").read_bytes()
+    await club.alice.slash(club.channel, "library import", file=("lib.csv", data))
+
+    result = await club.alice.slash(club.channel, "library export")
+
+    assert result.ephemeral
+    message = result.followups[0] if result.followups else result.response
+    assert message is not None
+    assert "Your library: 619 books" in message.content
+    attachment = message.attachments[0]
+    assert attachment.filename == "bookclub_library_export_2026-11-25.csv"
+    exported = await attachment.read()
+    rows = list(csv.DictReader(io.StringIO(exported.decode())))
+    assert len(rows) == 619
+    assert sum(1 for r in rows if r["My Review"]) == 9
+    # Bob brings Alice's export into his own library: same shelves, ratings and reviews.
+    bob = await club.bob.slash(club.channel, "library import", file=("alice.csv", exported))
+    assert bob.response is not None
+    assert "619 added" in bob.response.content
+    assert "529 ratings and 9 reviews imported." in bob.response.content
+    stats = await club.db.fetchone(
+        "SELECT sum(read_count), sum(ratings_count), sum(reviews_count) FROM book_stats WHERE guild_id = ?",
+        (club.guild.id,),
+    )
+    assert stats is not None
+    assert tuple(stats) == (533 * 2, 529 * 2, 9 * 2)
+
+
+async def test_export_of_an_empty_library(club: Club) -> None:
+    result = await club.alice.slash(club.channel, "library export")
+    assert result.ephemeral
+    texts = [m.content for m in result.followups] + ([result.response.content] if result.response else [])
+    assert any("library in this server is empty" in t for t in texts)
+
+
+# -- bad input ------------------------------------------------------------------------------------
+def answer_of(result: object) -> str:
+    """The ephemeral error text, whether it came as the response or as a follow-up."""
+    followups = getattr(result, "followups", [])
+    response = getattr(result, "response", None)
+    texts = [m.content for m in followups if m.content] + ([response.content] if response else [])
+    return texts[-1] if texts else ""
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (PNG, "That file is not a CSV"),
+        (b"", "That file is empty"),
+        (b"name,age\nbob,3\n", "I don't recognise this CSV's header"),
+        (b"x" * (MAX_BYTES + 1), "the import limit is 0.2 MB"),
+    ],
+    ids=["png", "empty", "unknown-header", "too-big"],
+)
+async def test_bad_files_get_a_clear_ephemeral_answer(club: Club, data: bytes, message: str) -> None:
+    result = await club.alice.slash(club.channel, "library import", file=("lib.csv", data))
+    assert result.ephemeral
+    assert message in answer_of(result)
+    assert await db_counts(club) == (0, 0, 0, 0)
+
+
+async def test_the_wrong_format_choice_is_explained(club: Club, fixtures: Path) -> None:
+    data = (fixtures / "storygraph/storygraph_export.bookwyrm.csv").read_bytes()
+    result = await club.alice.slash(
+        club.channel, "library import", file=("lib.csv", data), format="goodreads"
+    )
+    assert result.ephemeral
+    assert "this file is a storygraph export" in answer_of(result)
+    assert await db_counts(club) == (0, 0, 0, 0)
+
+
+async def test_broken_rows_are_listed_and_good_rows_kept(club: Club) -> None:
+    data = (
+        b'Title,Author,Exclusive Shelf\nGood,Ann,read\n"Bad"row,Ann,read\n,Ann,read\nAlso Good,Bo,to-read\n'
+    )
+    result = await club.alice.slash(club.channel, "library import", file=("lib.csv", data))
+    assert result.response is not None
+    text = result.response.content
+    assert "2 added, 0 updated, 0 unchanged, 2 skipped." in text
+    assert "• line 3: broken quoting" in text
+    assert "• line 4: has no title" in text
+    assert (await db_counts(club))[0] == 2
+
+
+async def test_a_second_import_while_one_runs_is_refused(club: Club, fixtures: Path) -> None:
+    data = (fixtures / MAPMYREADS).read_bytes()
+    cog = library_cog(club)
+    with cog.guard.claim(club.guild.id, club.alice.id):  # Alice's first import is still running
+        result = await club.alice.slash(club.channel, "library import", file=("lib.csv", data))
+        assert result.ephemeral
+        assert "still running" in answer_of(result)
+        assert not result.deferred
+        other = await club.bob.slash(club.channel, "library import", file=("lib.csv", data))
+        assert other.response is not None
+        assert "358 added" in other.response.content  # Bob is not blocked by Alice
+    assert (await db_counts(club))[0] == 358
+
+
+async def test_enrichment_loop_runs_and_stops_with_the_cog(club: Club) -> None:
+    cog = library_cog(club)
+    assert cog.enrich_loop.is_running()
+    await club.bot.remove_cog("Library")
+    await club.env.settle()
+    assert not cog.enrich_loop.is_running()
+
+
+async def test_a_restarted_bot_resumes_enrichment_from_the_database(club: Club, fixtures: Path) -> None:
+    data = (fixtures / "goodreads/goodreads_library_export.bookwyrm.csv").read_bytes()
+    await club.alice.slash(club.channel, "library import", file=("lib.csv", data))
+    queued = await club.db.fetchval(
+        "SELECT count(*) FROM books WHERE source = 'import' AND enriched_at IS NULL AND isbn13 IS NOT NULL"
+    )
+    assert queued == 2
+    assert await club.db.fetchval("SELECT count(*) FROM enrich_attempts") == 0  # import never waits on it
+
+    await club.restart()  # the new bot's loop starts on the queue it finds (the test provider is down)
+    await club.env.settle()
+
+    rows = await club.db.fetchall("SELECT attempts, last_error FROM enrich_attempts")
+    assert len(rows) == 2
+    assert all(row[0] == 1 and "for /search.json" in row[1] for row in rows)
+    assert club.take_errors() == ()  # a provider outage is logged, not raised
+
+
+def test_progress_line_and_summary_wording() -> None:
+    assert progress_text(120, 358) == "Importing… 120/358 ▰▰▰▱▱▱▱▱ 33%"
+    assert progress_text(358, 358) == "Importing… 358/358 ▰▰▰▰▰▰▰▰ 100%"
+    summary = ImportSummary(format="storygraph", total=1, added=1, ratings=1, reviews=1, reviews_shortened=1)
+    text = summary_text(summary)
+    assert "**StoryGraph import finished** — 1 row." in text
+    assert "1 rating and 1 review imported." in text
+    assert "1 review over 4,000 characters was shortened to fit." in text
+    many = ImportSummary(
+        format="goodreads", total=40, skipped=[Skipped(n, "has no title") for n in range(2, 42)]
+    )
+    text = summary_text(many)
+    assert "• line 16: has no title" in text
+    assert "• line 17" not in text
+    assert "• …and 25 more." in text
+    assert len(text) <= 2000
