@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.common import Row
 from bot.books.identifiers import isbn13_to_10
 from bot.db import Database, open_database
 from bot.services.library import import_library
@@ -28,22 +29,6 @@ from bot.services.library_csv import GOODREADS_HEADER, read_library_file
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 SHELVES = ("to-read",) * 6 + ("read",) * 3 + ("currently-reading",)
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """Same fields as bench.common.Row, so the shared runner can print these too."""
-
-    bench: str
-    case: str
-    value: float
-    baseline: float
-    unit: str = "ms"
-    baseline_label: str = ""
-
-    @property
-    def ratio(self) -> float:
-        return self.value / self.baseline if self.baseline else float("inf")
 
 
 def _isbn13(n: int) -> str:
@@ -236,12 +221,5 @@ def main() -> list[Row]:
     return asyncio.run(_main())
 
 
-def _print(rows: list[Row]) -> None:
-    print("name | value | baseline | ratio")
-    for r in rows:
-        base = f"{r.baseline:.3f} {r.unit}" + (f" ({r.baseline_label})" if r.baseline_label else "")
-        print(f"{r.bench}: {r.case} | {r.value:.3f} {r.unit} | {base} | {r.ratio:.2f}×")
-
-
 if __name__ == "__main__":
-    _print(main())
+    print(format_table(main()))
