@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.common import Row
+from bench.common import Row, format_table
 from bot.books.identifiers import isbn13_to_10
 from bot.db import Database, open_database
 from bot.services.library import import_library
