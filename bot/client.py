@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.admin",
+    "cogs.reviews",
 )
 
 COMMANDS_HASH_KEY = "commands_hash"

@@ -6,4 +6,15 @@ from typing import Any
 
 import discord
 
-PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = ()
+from bot.ui import reviews
+
+PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    reviews.LikeButton,
+    reviews.ReadButton,
+    reviews.NavButton,
+    reviews.JumpButton,
+    reviews.SortSelect,
+    reviews.StarsSelect,
+    reviews.OpenReviewsButton,
+    reviews.WriteReviewButton,
+)
