@@ -21,7 +21,8 @@ async def write(
 
 def reply_of(result: object) -> str:
     response = result.response  # type: ignore[attr-defined]
-    assert response is not None and response.ephemeral
+    assert response is not None
+    assert response.ephemeral
     return str(response.content)
 
 
@@ -39,16 +40,20 @@ async def test_write_posts_a_card_with_a_thread_and_sets_the_rating(club: Club) 
     assert "Your review of **MIG Pilot** by John Barron is saved." in reply_of(done)
     assert f"Its card is posted in <#{club.channel.id}>." in reply_of(done)
     row = await club.db.fetchone("SELECT * FROM reviews")
-    assert row is not None and row["stars_x2"] == 9 and row["message_id"] is not None
+    assert row is not None
+    assert row["stars_x2"] == 9
+    assert row["message_id"] is not None
     card = card_message(club)
     assert card.id == row["message_id"]
     text = text_of([c.to_dict() for c in card.components])  # type: ignore[attr-defined]
     assert "alice reviewed **MIG Pilot** by John Barron" in text
     assert "1 review · 0 followers" in text
-    assert "★★★★½ · <t:" in text and ":D>" in text
+    assert "★★★★½ · <t:" in text
+    assert ":D>" in text
     assert "A tense, true story of a defection." in text
     (thread,) = club.channel.threads
-    assert thread.id == row["thread_id"] and thread.name == "MIG Pilot — alice"
+    assert thread.id == row["thread_id"]
+    assert thread.name == "MIG Pilot — alice"
     assert await count(club, "SELECT stars_4 FROM book_stats") == 1
     assert await count(club, "SELECT reviews_count FROM book_stats") == 1
     assert await count(club, "SELECT reviews_count FROM member_stats") == 1
@@ -73,22 +78,28 @@ async def test_writing_again_edits_keeps_history_and_updates_the_card_in_place(c
     card_id = card_message(club).id
     club.clock.now = club.clock.now.replace(month=12)
     shown = await club.alice.slash(club.channel, "review write", book=f"book:{book.book_id}")
-    assert shown.modal is not None and shown.modal["title"].startswith("Edit your review")
+    assert shown.modal is not None
+    assert shown.modal["title"].startswith("Edit your review")
     assert shown.modal["components"][1]["component"]["value"] == "First thoughts."
     done = await club.alice.submit_modal(shown, {"stars": ["6"], "body": "28 FEB UPDATE: second thoughts."})
     assert "is updated. Its card in" in reply_of(done)
     row = await club.db.fetchone("SELECT review_id, body, updated_at, message_id FROM reviews")
-    assert row is not None and row["message_id"] == card_id and row["updated_at"].startswith("2026-12-25")
+    assert row is not None
+    assert row["message_id"] == card_id
+    assert row["updated_at"].startswith("2026-12-25")
     assert [h.body for h in await get_history(club.db, row["review_id"])] == ["First thoughts."]
     text = text_of([c.to_dict() for c in card_message(club).components])  # type: ignore[attr-defined]
-    assert "second thoughts." in text and "Updated <t:" in text and "★★★ ·" in text
+    assert "second thoughts." in text
+    assert "Updated <t:" in text
+    assert "★★★ ·" in text
     assert len([m for m in club.channel.history() if m.components]) == 1  # edited, not reposted
 
 
 async def test_edit_command_prefills_and_errors_without_a_review(club: Club) -> None:
     book = await seed_book(club.db)
     missing = await club.alice.slash(club.channel, "review edit", book=f"book:{book.book_id}")
-    assert missing.modal is None and "You have not reviewed this book" in reply_of(missing)
+    assert missing.modal is None
+    assert "You have not reviewed this book" in reply_of(missing)
     await write(club, club.alice, book.book_id, "Original.")
     shown = await club.alice.slash(club.channel, "review edit", book=f"book:{book.book_id}")
     assert shown.modal is not None
@@ -101,14 +112,18 @@ async def test_delete_asks_first_then_removes_review_and_card(club: Club) -> Non
     book = await seed_book(club.db)
     await write(club, club.alice, book.book_id, "Soon gone.")
     asked = await club.alice.slash(club.channel, "review delete", book=f"book:{book.book_id}")
-    assert asked.response is not None and asked.ephemeral and "This can't be undone" in asked.response.content
+    assert asked.response is not None
+    assert asked.ephemeral
+    assert "This can't be undone" in asked.response.content
     cancelled = await club.alice.click(asked.response, label="Cancel")
-    assert cancelled.response is not None and cancelled.response.content == "Nothing was deleted."
+    assert cancelled.response is not None
+    assert cancelled.response.content == "Nothing was deleted."
     assert await count(club, "SELECT count(*) FROM reviews") == 1
     asked = await club.alice.slash(club.channel, "review delete", book=f"book:{book.book_id}")
     assert asked.response is not None
     done = await club.alice.click(asked.response, label="Delete")
-    assert done.response is not None and "is deleted" in done.response.content
+    assert done.response is not None
+    assert "is deleted" in done.response.content
     assert await count(club, "SELECT count(*) FROM reviews") == 0
     assert await count(club, "SELECT reviews_count FROM book_stats") == 0
     assert not [m for m in club.channel.history() if m.components]
@@ -160,9 +175,11 @@ async def test_bad_input_changes_nothing(club: Club) -> None:
     blank = await write(club, club.alice, book.book_id, "   \n  ")
     assert "Your review is empty" in reply_of(blank)
     unknown = await club.alice.slash(club.channel, "review write", book="9780441013593")
-    assert unknown.modal is None and "No book with ISBN 9780441013593 is known yet" in reply_of(unknown)
+    assert unknown.modal is None
+    assert "No book with ISBN 9780441013593 is known yet" in reply_of(unknown)
     gone = await club.alice.slash(club.channel, "review write", book="book:999")
-    assert gone.modal is None and "no longer in the catalogue" in reply_of(gone)
+    assert gone.modal is None
+    assert "no longer in the catalogue" in reply_of(gone)
     assert await count(club, "SELECT count(*) FROM reviews") == 0
     assert await count(club, "SELECT count(*) FROM ratings") == 0
     assert not [m for m in club.channel.history() if m.components]
@@ -178,9 +195,11 @@ async def test_mentions_in_a_review_ping_nobody(club: Club) -> None:
     # Discord still lists who a text names (message.mentions); what matters is that nobody is pinged.
     assert not card.mention_everyone
     stored = club.env.backend.get_message(club.channel.id, card.id)
-    assert not stored.ping_user_ids and not stored.ping_role_ids
+    assert not stored.ping_user_ids
+    assert not stored.ping_role_ids
     posts = [r for r in club.env.http_requests if r.method == "POST" and r.path.endswith("/messages")]
-    assert posts and all(r.json["allowed_mentions"]["parse"] == [] for r in posts if r.json)
+    assert posts
+    assert all(r.json["allowed_mentions"]["parse"] == [] for r in posts if r.json)
 
 
 async def test_unwritable_or_deleted_channel_still_saves(club: Club) -> None:
@@ -206,7 +225,8 @@ async def test_reviews_channel_command(club: Club) -> None:
     done = await club.admin.slash(club.channel, "review channel", channel=cards)
     assert f"Review cards will be posted in <#{cards.id}>." in reply_of(done)
     await write(club, club.alice, book.book_id, "Over there.")
-    assert cards.last_message is not None and len(cards.threads) == 1
+    assert cards.last_message is not None
+    assert len(cards.threads) == 1
     unset = await club.admin.slash(club.channel, "review channel")
     assert "channel where each review is written" in reply_of(unset)
 
@@ -221,7 +241,8 @@ async def test_book_page_buttons_open_the_list_and_the_modal(club: Club) -> None
     assert isinstance(channel, discord.TextChannel)
     page = await channel.send(view=view)
     listed = await club.alice.click(page, label="Reviews")
-    assert listed.ephemeral and listed.response is not None
+    assert listed.ephemeral
+    assert listed.response is not None
     assert "Displaying 1 - 5 of 7 reviews" in text_of(listed.response.components)
     modal = await club.bob.click(page, label="Write a review")
     assert modal.modal is not None

@@ -50,7 +50,9 @@ async def test_write_edit_delete_keep_counters_and_history(db: Database) -> None
         spoiler=False,
         now=NOW,
     )
-    assert created and review.body == "Good." and review.updated_at is None
+    assert created
+    assert review.body == "Good."
+    assert review.updated_at is None
     counts = """
         SELECT b.reviews_count, m.reviews_count FROM book_stats AS b, member_stats AS m
         WHERE b.book_id = ? AND m.user_id = 7
@@ -60,7 +62,7 @@ async def test_write_edit_delete_keep_counters_and_history(db: Database) -> None
     assert await store.count_reviews(db, GUILD, book.book_id, 4, None) == 1
 
     later = NOW + timedelta(days=2)
-    edited, created = await service.save_review(
+    _, created = await service.save_review(
         db,
         guild_id=GUILD,
         book_id=book.book_id,
@@ -80,7 +82,10 @@ async def test_write_edit_delete_keep_counters_and_history(db: Database) -> None
         spoiler=True,
         now=later,
     )
-    assert not created and again.body == "Worst." and again.spoiler and again.updated_at is not None
+    assert not created
+    assert again.body == "Worst."
+    assert again.spoiler
+    assert again.updated_at is not None
     history = await store.get_history(db, review.review_id)
     assert [(h.body, h.stars_x2) for h in history] == [("Good.", 9), ("Worse.", 4)]  # same instant: both kept
     assert await row(db, counts, book.book_id) == (1, 1)  # an edit is not a new review
@@ -123,9 +128,11 @@ async def test_likes_toggle_and_refuse_your_own(db: Database) -> None:
     book = await seed_book(db)
     (review_id,) = await seed_reviews(db, GUILD, book.book_id, 1, first_user=7)
     review, liked = await service.like(db, review_id, 8)
-    assert liked and review.likes == 1
+    assert liked
+    assert review.likes == 1
     review, liked = await service.like(db, review_id, 8)
-    assert not liked and review.likes == 0
+    assert not liked
+    assert review.likes == 0
     with pytest.raises(UserFacingError, match="your own"):
         await service.like(db, review_id, 7)
     assert await db.fetchval("SELECT count(*) FROM review_likes") == 0
@@ -164,7 +171,8 @@ def test_trim_never_cuts_a_spoiler_open() -> None:
     )
     for limit in range(10, len(text)):
         cut, trimmed = service.trim_text(text, limit)
-        assert trimmed and len(cut) <= limit
+        assert trimmed
+        assert len(cut) <= limit
         assert cut.count("||") % 2 == 0, cut
     assert service.trim_text(text, len(text)) == (text, False)
 
@@ -187,7 +195,8 @@ async def test_header_strings_for_83_reviews(db: Database) -> None:
     await seed_reviews(db, GUILD, book.book_id, 83)
     state = ListState(book.book_id)
     first = await service.load_page(db, GUILD, state, page=1, move="first", viewer_id=1)
-    assert first.header == "Displaying 1 - 5 of 83 reviews" and first.pages == 17
+    assert first.header == "Displaying 1 - 5 of 83 reviews"
+    assert first.pages == 17
     assert [line.display_name for line in first.lines] == [f"Reader {n}" for n in (83, 82, 81, 80, 79)]
     last = await service.load_page(db, GUILD, state, page=17, move="last", viewer_id=1)
     assert last.header == "Displaying 81 - 83 of 83 reviews"
@@ -235,7 +244,8 @@ async def test_star_filter_and_search(db: Database) -> None:
     await seed_reviews(db, GUILD, book.book_id, 9, bodies=bodies, stars=[8, 9, 4])
     four = ListState(book.book_id, "newest", 4)
     page = await service.load_page(db, GUILD, four, page=1, move="first", viewer_id=1)
-    assert page.total == 6 and {line.review.stars_x2 for line in page.lines} == {8, 9}
+    assert page.total == 6
+    assert {line.review.stars_x2 for line in page.lines} == {8, 9}
     for typed, expected in (
         ("prilis zlutoucky", 3),
         ("ŽLUŤOUČKÝ", 3),
