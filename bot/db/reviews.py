@@ -1,8 +1,8 @@
 """Queries on `reviews`, `review_history`, `review_likes`, `reviews_fts` and their counters.
 
 Every write that changes how many reviews a book or a member has also moves
-`book_stats.reviews_count`, `member_stats.reviews_count` and `review_star_counts` in the same
-transaction, so headers and profiles read one row.
+`book_stats.reviews_count` and `member_stats.reviews_count` in the same transaction (and
+`review_star_counts` follows by trigger), so headers and profiles read one row.
 """
 
 from __future__ import annotations
@@ -222,8 +222,9 @@ async def set_rating_in(
 
 # -- writes --------------------------------------------------------------------------------
 async def _move_review_counters(
-    conn: aiosqlite.Connection, guild_id: int, book_id: int, user_id: int, star_row: int, delta: int
+    conn: aiosqlite.Connection, guild_id: int, book_id: int, user_id: int, delta: int
 ) -> None:
+    """book_stats / member_stats reviews_count (review_star_counts follows by trigger, see 0009)."""
     await conn.execute(
         "INSERT OR IGNORE INTO book_stats (guild_id, book_id) VALUES (?, ?)", (guild_id, book_id)
     )
@@ -238,17 +239,6 @@ async def _move_review_counters(
         "UPDATE member_stats SET reviews_count = reviews_count + ? WHERE guild_id = ? AND user_id = ?",
         (delta, guild_id, user_id),
     )
-    await _move_star_count(conn, guild_id, book_id, star_row, delta)
-
-
-async def _move_star_count(
-    conn: aiosqlite.Connection, guild_id: int, book_id: int, star_row: int, delta: int
-) -> None:
-    query = """
-        INSERT INTO review_star_counts (guild_id, book_id, star_row, reviews) VALUES (?, ?, ?, ?)
-        ON CONFLICT (guild_id, book_id, star_row) DO UPDATE SET reviews = reviews + excluded.reviews
-    """
-    await conn.execute(query, (guild_id, book_id, star_row, delta))
 
 
 async def insert_review_in(
@@ -272,7 +262,7 @@ async def insert_review_in(
         (guild_id, book_id, user_id, stars_x2, body, int(spoiler), iso(created_at), int(imported)),
     )
     assert cursor.lastrowid is not None
-    await _move_review_counters(conn, guild_id, book_id, user_id, (stars_x2 or 0) // 2, +1)
+    await _move_review_counters(conn, guild_id, book_id, user_id, +1)
     return cursor.lastrowid
 
 
@@ -304,10 +294,6 @@ async def update_review_in(
         "UPDATE reviews SET stars_x2 = ?, body = ?, spoiler = ?, updated_at = ? WHERE review_id = ?",
         (stars_x2, body, int(spoiler), iso(edited_at), review.review_id),
     )
-    old_row, new_row = (review.stars_x2 or 0) // 2, (stars_x2 or 0) // 2
-    if old_row != new_row:
-        await _move_star_count(conn, review.guild_id, review.book_id, old_row, -1)
-        await _move_star_count(conn, review.guild_id, review.book_id, new_row, +1)
 
 
 async def delete_review_in(conn: aiosqlite.Connection, review: Review) -> bool:
@@ -315,9 +301,7 @@ async def delete_review_in(conn: aiosqlite.Connection, review: Review) -> bool:
     cursor = await conn.execute("DELETE FROM reviews WHERE review_id = ?", (review.review_id,))
     if cursor.rowcount == 0:
         return False
-    await _move_review_counters(
-        conn, review.guild_id, review.book_id, review.user_id, (review.stars_x2 or 0) // 2, -1
-    )
+    await _move_review_counters(conn, review.guild_id, review.book_id, review.user_id, -1)
     return True
 
 
