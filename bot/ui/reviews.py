@@ -664,7 +664,7 @@ async def post_card(interaction: discord.Interaction[BookClubBot], review: Revie
 
 
 async def remove_card(interaction: discord.Interaction[BookClubBot], review: Review) -> None:
-    """Delete a review's card and its thread, quietly when they are already gone."""
+    """Delete a review's card and lock its thread (the discussion is kept, closed), quietly when gone."""
     if interaction.guild is None or review.channel_id is None or review.message_id is None:
         return
     channel = interaction.guild.get_channel(review.channel_id)
@@ -675,7 +675,7 @@ async def remove_card(interaction: discord.Interaction[BookClubBot], review: Rev
         thread = interaction.guild.get_thread(review.thread_id)
         if thread is not None and thread.permissions_for(thread.guild.me).manage_threads:
             with contextlib.suppress(discord.HTTPException):
-                await thread.delete()
+                await thread.edit(archived=True, locked=True)
 
 
 class ConfirmDelete(OwnedView):

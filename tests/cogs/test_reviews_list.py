@@ -217,3 +217,16 @@ async def test_reviews_of_a_book_nobody_reviewed(club: Club) -> None:
     book = await seed_book(club.db)
     result = await listed(club, book)
     assert header_of(shown(result)) == "No reviews yet."
+
+
+async def test_an_outsider_jumping_gets_a_copy_and_the_list_stays(club: Club) -> None:
+    book = await seed_book(club.db)
+    await seed_reviews(club.db, club.guild.id, book.book_id, 83)
+    result = await listed(club, book)
+    (jump,) = custom_ids(result.response.components, "rv:jump:")
+    modal = await club.bob.click(result.response, custom_id=jump)
+    copy = await club.bob.submit_modal(modal, {"page": "17"})
+    assert copy.ephemeral
+    assert copy.response is not None
+    assert header_of(text_of(copy.response.components)) == "Displaying 81 - 83 of 83 reviews"
+    assert header_of(shown(result)) == "Displaying 1 - 5 of 83 reviews"

@@ -251,3 +251,43 @@ async def test_book_page_buttons_open_the_list_and_the_modal(club: Club) -> None
         await club.db.fetchval("SELECT body FROM reviews WHERE user_id = ?", (club.bob.id,))
         == "From the page."
     )
+
+
+async def test_spoiler_review_card_hides_the_text(club: Club) -> None:
+    book = await seed_book(club.db)
+    await write(club, club.alice, book.book_id, "He lands in ||Hakodate||.", spoiler=True)
+    text = text_of([c.to_dict() for c in card_message(club).components])  # type: ignore[attr-defined]
+    assert "||He lands in Hakodate.||" in text
+    assert await club.db.fetchval("SELECT spoiler FROM reviews") == 1
+
+
+async def test_no_thread_without_the_permission_and_delete_locks_the_thread(club: Club) -> None:
+    book = await seed_book(club.db)
+    quiet = club.guild.create_text_channel(
+        "quiet",
+        overwrites={club.guild.default_role: discord.PermissionOverwrite(create_public_threads=False)},
+    )
+    await set_reviews_channel(club.db, club.guild.id, quiet.id)
+    done = await write(club, club.alice, book.book_id, "No thread here.")
+    assert f"Its card is posted in <#{quiet.id}>." in reply_of(done)
+    assert quiet.last_message is not None
+    assert not quiet.threads
+    await set_reviews_channel(club.db, club.guild.id, None)
+    await write(club, club.bob, book.book_id, "Thread here.")
+    assert len(club.channel.threads) == 1
+    asked = await club.bob.slash(club.channel, "review delete", book=f"book:{book.book_id}")
+    await club.bob.click(asked.response, label="Delete")
+    (thread,) = club.channel.threads  # the discussion is kept, closed
+    metadata = club.env.backend.get_channel(thread.id).thread_metadata
+    assert metadata is not None
+    assert metadata.locked
+    assert metadata.archived
+
+
+async def test_a_card_deleted_by_hand_is_posted_again_on_edit(club: Club) -> None:
+    book = await seed_book(club.db)
+    await write(club, club.alice, book.book_id, "First.")
+    await club.admin.delete(card_message(club))
+    done = await write(club, club.alice, book.book_id, "Second.")
+    assert f"Its card is posted in <#{club.channel.id}>." in reply_of(done)
+    assert await club.db.fetchval("SELECT message_id FROM reviews") == card_message(club).id
