@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.books.models import Book
-from tests.cogs.reviews_helpers import custom_ids, header_of, nav_id, seed_book, seed_reviews
 from tests.cogs.test_meta import text_of
+from tests.cogs.test_reviews_support import custom_ids, header_of, nav_id, seed_book, seed_reviews
 from tests.conftest import Club
 
 

@@ -12,7 +12,7 @@ from bot.db import reviews as store
 from bot.errors import UserFacingError
 from bot.services import reviews as service
 from bot.services.reviews import ListState
-from tests.cogs.reviews_helpers import seed_book, seed_reviews
+from tests.cogs.test_reviews_support import seed_book, seed_reviews
 
 GUILD = 1
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

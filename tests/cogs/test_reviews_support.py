@@ -1,4 +1,4 @@
-"""Seeding and reading helpers shared by the review cog tests."""
+"""Seeding and reading helpers shared by the review tests (no tests of its own)."""
 
 from __future__ import annotations
 
