@@ -230,3 +230,16 @@ async def test_an_outsider_jumping_gets_a_copy_and_the_list_stays(club: Club) ->
     assert copy.response is not None
     assert header_of(text_of(copy.response.components)) == "Displaying 81 - 83 of 83 reviews"
     assert header_of(shown(result)) == "Displaying 1 - 5 of 83 reviews"
+
+
+async def test_a_page_of_the_longest_reviews_fits_discord_limits(club: Club) -> None:
+    book = await seed_book(club.db)
+    longest = ("word " * 790 + "||hidden end||")[:4000]
+    await seed_reviews(club.db, club.guild.id, book.book_id, 3, bodies=[longest])
+    await seed_reviews(
+        club.db, club.guild.id, book.book_id, 3, first_user=20_000, bodies=[longest], spoiler=True
+    )
+    result = await listed(club, book)  # simcord enforces the 4,000-character and component limits
+    text = shown(result)
+    assert header_of(text) == "Displaying 1 - 5 of 6 reviews"
+    assert len(custom_ids(result.response.components, "rv:read:")) == 5

@@ -291,3 +291,16 @@ async def test_a_card_deleted_by_hand_is_posted_again_on_edit(club: Club) -> Non
     done = await write(club, club.alice, book.book_id, "Second.")
     assert f"Its card is posted in <#{club.channel.id}>." in reply_of(done)
     assert await club.db.fetchval("SELECT message_id FROM reviews") == card_message(club).id
+
+
+async def test_a_review_of_4000_characters_is_carded_with_read_all(club: Club) -> None:
+    book = await seed_book(club.db)
+    body = ("Belenko " * 500)[:4000]
+    done = await write(club, club.alice, book.book_id, body)
+    assert "Its card is posted" in reply_of(done)
+    components = [c.to_dict() for c in card_message(club).components]  # type: ignore[attr-defined]
+    (read_id,) = custom_ids(components, "rv:read:")
+    whole = await club.bob.click(card_message(club), custom_id=read_id)
+    pieces = [text_of(whole.response.components)] + [text_of(f.components) for f in whole.followups]
+    assert len(pieces) == 2  # a whole review and its header do not fit one message's 4,000 characters
+    assert "".join(pieces).count("Belenko") == 500
