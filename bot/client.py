@@ -32,6 +32,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.shelves",
     "cogs.profiles",
     "cogs.library",
+    "cogs.reviews",
 )
 
 COMMANDS_HASH_KEY = "commands_hash"

@@ -6,6 +6,7 @@ from typing import Any
 
 import discord
 
+from bot.ui import reviews
 from bot.ui.book_page import FullDescriptionButton
 from bot.ui.books import BookPickSelect
 from bot.ui.ratings import FinishButton, ShelfPageButton, ShelfSelect, StarButton
@@ -17,4 +18,12 @@ PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     ShelfSelect,
     ShelfPageButton,
     FinishButton,
+    reviews.LikeButton,
+    reviews.ReadButton,
+    reviews.NavButton,
+    reviews.JumpButton,
+    reviews.SortSelect,
+    reviews.StarsSelect,
+    reviews.OpenReviewsButton,
+    reviews.WriteReviewButton,
 )

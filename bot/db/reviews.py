@@ -1,0 +1,466 @@
+"""Queries on `reviews`, `review_history`, `review_likes`, `reviews_fts` and their counters.
+
+Every write that changes how many reviews a book or a member has also moves
+`book_stats.reviews_count` and `member_stats.reviews_count` in the same transaction (and
+`review_star_counts` follows by trigger), so headers and profiles read one row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import aiosqlite
+
+from bot.db.database import Database
+
+REVIEW_COLUMNS = """
+    r.review_id, r.guild_id, r.book_id, r.user_id, r.stars_x2, r.body, r.spoiler, r.created_at,
+    r.updated_at, r.likes, r.channel_id, r.message_id, r.thread_id
+"""
+
+
+def iso(moment: datetime) -> str:
+    """The stored form of a time: ISO-8601 UTC with milliseconds, as the schema defaults write it."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def parse_time(text: str) -> datetime:
+    """A stored time back as an aware datetime (a bare date counts as midnight UTC)."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    review_id: int
+    guild_id: int
+    book_id: int
+    user_id: int
+    stars_x2: int | None
+    body: str
+    spoiler: bool
+    created_at: datetime
+    updated_at: datetime | None
+    likes: int
+    channel_id: int | None = None
+    message_id: int | None = None
+    thread_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewLine:
+    """A review as a list shows it: with the reviewer's name and counters."""
+
+    review: Review
+    display_name: str | None
+    reviews_count: int
+    followers_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    edited_at: datetime
+    stars_x2: int | None
+    body: str
+    spoiler: bool
+
+
+def review_from_row(row: sqlite3.Row) -> Review:
+    return Review(
+        review_id=row["review_id"],
+        guild_id=row["guild_id"],
+        book_id=row["book_id"],
+        user_id=row["user_id"],
+        stars_x2=row["stars_x2"],
+        body=row["body"],
+        spoiler=bool(row["spoiler"]),
+        created_at=parse_time(row["created_at"]),
+        updated_at=parse_time(row["updated_at"]) if row["updated_at"] else None,
+        likes=row["likes"],
+        channel_id=row["channel_id"],
+        message_id=row["message_id"],
+        thread_id=row["thread_id"],
+    )
+
+
+def line_from_row(row: sqlite3.Row) -> ReviewLine:
+    return ReviewLine(
+        review=review_from_row(row),
+        display_name=row["display_name"],
+        reviews_count=row["m_reviews"] or 0,
+        followers_count=row["m_followers"] or 0,
+    )
+
+
+# -- reads ---------------------------------------------------------------------------------
+async def get_review(db: Database, guild_id: int, book_id: int, user_id: int) -> Review | None:
+    query = f"""
+        SELECT {REVIEW_COLUMNS} FROM reviews AS r
+        WHERE r.guild_id = ? AND r.book_id = ? AND r.user_id = ?
+    """
+    row = await db.fetchone(query, (guild_id, book_id, user_id))
+    return None if row is None else review_from_row(row)
+
+
+async def get_review_by_id(db: Database, review_id: int) -> Review | None:
+    query = f"SELECT {REVIEW_COLUMNS} FROM reviews AS r WHERE r.review_id = ?"
+    row = await db.fetchone(query, (review_id,))
+    return None if row is None else review_from_row(row)
+
+
+async def get_review_line(db: Database, review_id: int) -> ReviewLine | None:
+    """One review with its reviewer's name and counters (one query)."""
+    query = f"""
+        SELECT {REVIEW_COLUMNS}, m.display_name, s.reviews_count AS m_reviews,
+               s.followers_count AS m_followers
+        FROM reviews AS r
+        LEFT JOIN members AS m ON m.guild_id = r.guild_id AND m.user_id = r.user_id
+        LEFT JOIN member_stats AS s ON s.guild_id = r.guild_id AND s.user_id = r.user_id
+        WHERE r.review_id = ?
+    """
+    row = await db.fetchone(query, (review_id,))
+    return None if row is None else line_from_row(row)
+
+
+async def get_rating(db: Database, guild_id: int, book_id: int, user_id: int) -> int | None:
+    query = "SELECT stars_x2 FROM ratings WHERE guild_id = ? AND book_id = ? AND user_id = ?"
+    value = await db.fetchval(query, (guild_id, book_id, user_id))
+    return None if value is None else int(value)
+
+
+async def get_history(db: Database, review_id: int) -> list[HistoryEntry]:
+    query = """
+        SELECT edited_at, stars_x2, body, spoiler FROM review_history
+        WHERE review_id = ? ORDER BY edited_at
+    """
+    rows = await db.fetchall(query, (review_id,))
+    return [
+        HistoryEntry(parse_time(row["edited_at"]), row["stars_x2"], row["body"], bool(row["spoiler"]))
+        for row in rows
+    ]
+
+
+async def has_read(db: Database, guild_id: int, user_id: int, book_id: int) -> bool:
+    """Whether the member has the book on their 'read' shelf (the spoiler gate)."""
+    query = """
+        SELECT 1 FROM shelves WHERE guild_id = ? AND user_id = ? AND book_id = ? AND shelf = 'read'
+    """
+    return await db.fetchval(query, (guild_id, user_id, book_id)) is not None
+
+
+async def get_reviews_channel(db: Database, guild_id: int) -> int | None:
+    value = await db.fetchval("SELECT reviews_channel_id FROM guilds WHERE guild_id = ?", (guild_id,))
+    return None if value is None else int(value)
+
+
+async def set_reviews_channel(db: Database, guild_id: int, channel_id: int | None) -> None:
+    query = """
+        INSERT INTO guilds (guild_id, reviews_channel_id) VALUES (?, ?)
+        ON CONFLICT (guild_id) DO UPDATE SET reviews_channel_id = excluded.reviews_channel_id
+    """
+    await db.execute(query, (guild_id, channel_id))
+
+
+# -- ratings -------------------------------------------------------------------------------
+async def set_rating_in(
+    conn: aiosqlite.Connection, guild_id: int, book_id: int, user_id: int, stars_x2: int, now: datetime
+) -> None:
+    """Set or replace a member's rating inside a transaction, moving the book and member aggregates.
+
+    A half star counts in its whole-star row (9 → stars_4), as the histogram shows it.
+    """
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT stars_x2 FROM ratings WHERE guild_id = ? AND book_id = ? AND user_id = ?",
+            (guild_id, book_id, user_id),
+        )
+    )
+    old: int | None = rows[0][0] if rows else None
+    if old == stars_x2:
+        return
+    await conn.execute(
+        """
+        INSERT INTO ratings (guild_id, book_id, user_id, stars_x2, rated_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (guild_id, book_id, user_id) DO UPDATE
+            SET stars_x2 = excluded.stars_x2, rated_at = excluded.rated_at
+        """,
+        (guild_id, book_id, user_id, stars_x2, iso(now)),
+    )
+    added = 0 if old is not None else 1
+    delta_sum = stars_x2 - (old or 0)
+    new_row = f"stars_{stars_x2 // 2}"
+    moves = f"{new_row} = {new_row} + 1"
+    if old is not None:
+        old_row = f"stars_{old // 2}"
+        moves += f", {old_row} = {old_row} - 1"
+    await conn.execute(
+        "INSERT OR IGNORE INTO book_stats (guild_id, book_id) VALUES (?, ?)", (guild_id, book_id)
+    )
+    await conn.execute(
+        f"""
+        UPDATE book_stats
+        SET ratings_count = ratings_count + ?, ratings_sum_x2 = ratings_sum_x2 + ?, {moves}
+        WHERE guild_id = ? AND book_id = ?
+        """,
+        (added, delta_sum, guild_id, book_id),
+    )
+    await conn.execute(
+        "INSERT OR IGNORE INTO member_stats (guild_id, user_id) VALUES (?, ?)", (guild_id, user_id)
+    )
+    await conn.execute(
+        """
+        UPDATE member_stats SET ratings_count = ratings_count + ?, ratings_sum_x2 = ratings_sum_x2 + ?
+        WHERE guild_id = ? AND user_id = ?
+        """,
+        (added, delta_sum, guild_id, user_id),
+    )
+
+
+# -- writes --------------------------------------------------------------------------------
+async def _move_review_counters(
+    conn: aiosqlite.Connection, guild_id: int, book_id: int, user_id: int, delta: int
+) -> None:
+    """book_stats / member_stats reviews_count (review_star_counts follows by trigger, see 0009)."""
+    await conn.execute(
+        "INSERT OR IGNORE INTO book_stats (guild_id, book_id) VALUES (?, ?)", (guild_id, book_id)
+    )
+    await conn.execute(
+        "UPDATE book_stats SET reviews_count = reviews_count + ? WHERE guild_id = ? AND book_id = ?",
+        (delta, guild_id, book_id),
+    )
+    await conn.execute(
+        "INSERT OR IGNORE INTO member_stats (guild_id, user_id) VALUES (?, ?)", (guild_id, user_id)
+    )
+    await conn.execute(
+        "UPDATE member_stats SET reviews_count = reviews_count + ? WHERE guild_id = ? AND user_id = ?",
+        (delta, guild_id, user_id),
+    )
+
+
+async def insert_review_in(
+    conn: aiosqlite.Connection,
+    *,
+    guild_id: int,
+    book_id: int,
+    user_id: int,
+    stars_x2: int | None,
+    body: str,
+    spoiler: bool,
+    created_at: datetime,
+    imported: bool = False,
+) -> int:
+    """Insert a review and move its counters; returns the review id."""
+    cursor = await conn.execute(
+        """
+        INSERT INTO reviews (guild_id, book_id, user_id, stars_x2, body, spoiler, created_at, imported)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        (guild_id, book_id, user_id, stars_x2, body, int(spoiler), iso(created_at), int(imported)),
+    )
+    assert cursor.lastrowid is not None
+    await _move_review_counters(conn, guild_id, book_id, user_id, +1)
+    return cursor.lastrowid
+
+
+async def update_review_in(
+    conn: aiosqlite.Connection,
+    review: Review,
+    *,
+    stars_x2: int | None,
+    body: str,
+    spoiler: bool,
+    now: datetime,
+) -> None:
+    """Replace a review's text and stars, keeping the earlier version in `review_history`."""
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT max(edited_at) FROM review_history WHERE review_id = ?", (review.review_id,)
+        )
+    )
+    edited_at = now
+    last = rows[0][0] if rows else None
+    if last is not None and iso(edited_at) <= last:
+        # Two edits within a millisecond (or a clock behind the last edit) must both be kept.
+        edited_at = parse_time(last) + timedelta(milliseconds=1)
+    await conn.execute(
+        "INSERT INTO review_history (review_id, edited_at, stars_x2, body, spoiler) VALUES (?, ?, ?, ?, ?)",
+        (review.review_id, iso(edited_at), review.stars_x2, review.body, int(review.spoiler)),
+    )
+    await conn.execute(
+        "UPDATE reviews SET stars_x2 = ?, body = ?, spoiler = ?, updated_at = ? WHERE review_id = ?",
+        (stars_x2, body, int(spoiler), iso(edited_at), review.review_id),
+    )
+
+
+async def delete_review_in(conn: aiosqlite.Connection, review: Review) -> bool:
+    """Delete a review (its history and likes cascade) and move its counters; False when gone."""
+    cursor = await conn.execute("DELETE FROM reviews WHERE review_id = ?", (review.review_id,))
+    if cursor.rowcount == 0:
+        return False
+    await _move_review_counters(conn, review.guild_id, review.book_id, review.user_id, -1)
+    return True
+
+
+async def set_card(
+    db: Database, review_id: int, channel_id: int | None, message_id: int | None, thread_id: int | None
+) -> None:
+    """Remember (or forget, with Nones) where a review's card is posted."""
+    query = "UPDATE reviews SET channel_id = ?, message_id = ?, thread_id = ? WHERE review_id = ?"
+    await db.execute(query, (channel_id, message_id, thread_id, review_id))
+
+
+async def toggle_like(db: Database, review_id: int, user_id: int) -> tuple[bool, int] | None:
+    """Like or unlike; returns (liked now, likes) or None when the review is gone."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "INSERT OR IGNORE INTO review_likes (review_id, user_id) VALUES (?, ?)", (review_id, user_id)
+        )
+        liked = cursor.rowcount == 1
+        if not liked:
+            await conn.execute(
+                "DELETE FROM review_likes WHERE review_id = ? AND user_id = ?", (review_id, user_id)
+            )
+        rows = list(
+            await conn.execute_fetchall(
+                "UPDATE reviews SET likes = likes + ? WHERE review_id = ? RETURNING likes",
+                (1 if liked else -1, review_id),
+            )
+        )
+    return (liked, int(rows[0][0])) if rows else None
+
+
+async def search_id_for(db: Database, text: str) -> int:
+    """The short id of a search text (stored once), for custom ids."""
+    async with db.transaction() as conn:
+        await conn.execute("INSERT OR IGNORE INTO review_searches (text) VALUES (?)", (text,))
+        rows = list(
+            await conn.execute_fetchall("SELECT search_id FROM review_searches WHERE text = ?", (text,))
+        )
+    return int(rows[0][0])
+
+
+async def search_text(db: Database, search_id: int) -> str | None:
+    value = await db.fetchval("SELECT text FROM review_searches WHERE search_id = ?", (search_id,))
+    return None if value is None else str(value)
+
+
+# -- paging --------------------------------------------------------------------------------
+Sort = Literal["newest", "oldest", "highest", "lowest", "liked"]
+
+# Each sort's key, all in one direction so one index serves it forwards and backwards.
+_SORT_KEYS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "newest": (("created_at", "review_id"), True),
+    "oldest": (("created_at", "review_id"), False),
+    "highest": (("stars_key", "created_at", "review_id"), True),
+    "lowest": (("stars_key", "created_at", "review_id"), False),
+    "liked": (("likes", "created_at", "review_id"), True),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """Which slice of a book's reviews to read.
+
+    `mode`: 'offset' (skip `offset` rows — index-only), 'after'/'before' the `anchor` review
+    (keyset), or 'last' (the final `limit` rows, read backwards).
+    """
+
+    guild_id: int
+    book_id: int
+    sort: Sort
+    star_row: int | None  # 1..5 or None for all
+    match: str | None  # a safe FTS5 query, or None
+    mode: Literal["offset", "after", "before", "last"]
+    limit: int
+    offset: int = 0
+    anchor: int = 0
+
+
+def _where(request: PageRequest) -> tuple[str, list[object]]:
+    clauses = ["r.guild_id = ?", "r.book_id = ?"]
+    params: list[object] = [request.guild_id, request.book_id]
+    if request.star_row is not None:
+        key_columns, _ = _SORT_KEYS[request.sort]
+        if key_columns[0] == "stars_key":
+            # A range on the leading sort column keeps the (stars_key, …) index in order.
+            clauses.append("r.stars_key BETWEEN ? AND ?")
+            params += [request.star_row * 2, request.star_row * 2 + 1]
+        else:
+            clauses.append("r.star_row = ?")
+            params.append(request.star_row)
+    if request.match is not None:
+        clauses.append("r.review_id IN (SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH ?)")
+        params.append(request.match)
+    return " AND ".join(clauses), params
+
+
+async def page_ids(db: Database, request: PageRequest) -> list[int]:
+    """The review ids of one page, in display order — one index range (index-only for offsets)."""
+    columns, descending = _SORT_KEYS[request.sort]
+    where, params = _where(request)
+    backwards = request.mode in ("before", "last")
+    walk_desc = descending != backwards
+    direction = "DESC" if walk_desc else "ASC"
+    order = ", ".join(f"r.{column} {direction}" for column in columns)
+    if request.mode in ("after", "before"):
+        # The anchor's key is read first and bound as values: SQLite walks a row-value range over
+        # the whole index key only for bound values (with a subquery it ranges on the first column).
+        keys = ", ".join(columns)
+        anchor = await db.fetchone(f"SELECT {keys} FROM reviews WHERE review_id = ?", (request.anchor,))
+        if anchor is None:
+            return []
+        comparison = "<" if walk_desc else ">"
+        marks = ", ".join("?" for _ in columns)
+        where += f" AND ({', '.join(f'r.{column}' for column in columns)}) {comparison} ({marks})"
+        params += list(anchor)
+    query = f"""
+        SELECT r.review_id FROM reviews AS r
+        WHERE {where}
+        ORDER BY {order}
+        LIMIT ? OFFSET ?
+    """
+    params += [request.limit, request.offset if request.mode == "offset" else 0]
+    rows = await db.fetchall(query, params)
+    ids = [int(row[0]) for row in rows]
+    return ids[::-1] if backwards else ids
+
+
+async def lines_for(db: Database, ids: list[int]) -> list[ReviewLine]:
+    """Full rows for a page's ids, with reviewer names and counters, in the given order."""
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    query = f"""
+        SELECT {REVIEW_COLUMNS}, m.display_name, s.reviews_count AS m_reviews,
+               s.followers_count AS m_followers
+        FROM reviews AS r
+        LEFT JOIN members AS m ON m.guild_id = r.guild_id AND m.user_id = r.user_id
+        LEFT JOIN member_stats AS s ON s.guild_id = r.guild_id AND s.user_id = r.user_id
+        WHERE r.review_id IN ({marks})
+    """
+    rows = await db.fetchall(query, ids)
+    by_id = {int(row["review_id"]): line_from_row(row) for row in rows}
+    return [by_id[review_id] for review_id in ids if review_id in by_id]
+
+
+async def count_reviews(
+    db: Database, guild_id: int, book_id: int, star_row: int | None, match: str | None
+) -> int:
+    """The header's total: a maintained counter, except for a text search (counted over its matches)."""
+    if match is not None:
+        request = PageRequest(guild_id, book_id, "newest", star_row, match, "offset", 0)
+        where, params = _where(request)
+        value = await db.fetchval(f"SELECT count(*) FROM reviews AS r WHERE {where}", params)
+    elif star_row is None:
+        query = "SELECT reviews_count FROM book_stats WHERE guild_id = ? AND book_id = ?"
+        value = await db.fetchval(query, (guild_id, book_id))
+    else:
+        query = """
+            SELECT reviews FROM review_star_counts WHERE guild_id = ? AND book_id = ? AND star_row = ?
+        """
+        value = await db.fetchval(query, (guild_id, book_id, star_row))
+    return int(value or 0)

@@ -1,0 +1,349 @@
+"""Reviews: writing, editing, deleting, liking, and paging through a book's reviews.
+
+Paging is keyset: the buttons of a page carry the id of its first and last review, and the next
+page is the index range after that review, so page 1,000 costs what page 1 costs. "Last" reads
+the index backwards. "Jump to page k" is the one OFFSET, over an index-only scan of review ids
+(no table rows are touched until the five ids of the page are known).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Literal
+
+from bot.db import Database
+from bot.db import reviews as store
+from bot.db.reviews import PageRequest, Review, ReviewLine, Sort
+from bot.errors import UserFacingError
+from bot.services.stats import plural, stars_text
+
+MAX_BODY = 4000
+PER_PAGE = 5
+MAX_SEARCH = 100
+
+SORTS: dict[str, Sort] = {"n": "newest", "o": "oldest", "h": "highest", "l": "lowest", "m": "liked"}
+SORT_CODES: dict[Sort, str] = {sort: code for code, sort in SORTS.items()}
+SORT_LABELS: dict[Sort, str] = {
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "highest": "Highest rated",
+    "lowest": "Lowest rated",
+    "liked": "Most liked",
+}
+
+_SPOILER = re.compile(r"\|\|(.+?)\|\|", re.DOTALL)
+
+
+# -- input ---------------------------------------------------------------------------------
+def clean_body(text: str) -> str:
+    """The review text to store, or a UserFacingError for an empty or over-long one."""
+    body = text.strip()
+    if not body:
+        raise UserFacingError("Your review is empty; write a few words about the book.")
+    if len(body) > MAX_BODY:
+        raise UserFacingError(
+            f"Your review is {len(body):,} characters; keep it within {MAX_BODY:,}. Nothing was saved."
+        )
+    return body
+
+
+def parse_stars(value: str) -> int:
+    """`4.5` / `4½` / `4` → stars doubled (9 / 9 / 8); 1 … 5 in half steps."""
+    text = value.strip().replace("½", ".5").replace(",", ".")
+    try:
+        doubled = float(text) * 2
+    except ValueError:
+        raise UserFacingError("Give the stars as a number from 1 to 5, in half steps (e.g. 4.5).") from None
+    if doubled != int(doubled) or not 2 <= doubled <= 10:
+        raise UserFacingError("Stars go from 1 to 5 in half steps (1, 1.5, 2 … 5).")
+    return int(doubled)
+
+
+def fts_match(text: str) -> str:
+    """A safe FTS5 query from what a member typed: every word quoted, operators never passed on.
+
+    `"`, `*`, `(`, `)`, `NEAR`, `AND`, `OR`, `NOT`, `^` and `:` all lose their meaning: only runs of
+    letters and digits survive, each quoted as a literal term (the last one also as a prefix).
+    """
+    words = re.findall(r"\w+", text.casefold())
+    if not words:
+        raise UserFacingError("Search for at least one word (letters or digits).")
+    terms = [f'"{word}"' for word in words[:12]]
+    terms[-1] += "*"
+    return " ".join(terms)
+
+
+def check_search(text: str | None) -> str | None:
+    if text is None or not text.strip():
+        return None
+    cleaned = " ".join(text.split())
+    if len(cleaned) > MAX_SEARCH:
+        raise UserFacingError(f"Keep a review search under {MAX_SEARCH} characters.")
+    fts_match(cleaned)  # raises when nothing searchable is left
+    return cleaned
+
+
+# -- writing -------------------------------------------------------------------------------
+async def save_review(
+    db: Database,
+    *,
+    guild_id: int,
+    book_id: int,
+    user_id: int,
+    stars_x2: int,
+    text: str,
+    spoiler: bool,
+    now: datetime,
+) -> tuple[Review, bool]:
+    """Write or (when one exists) edit the member's review; the stars set their rating.
+
+    Returns the stored review and whether it was new.
+    """
+    body = clean_body(text)
+    async with db.transaction() as conn:
+        rows = list(
+            await conn.execute_fetchall(
+                f"SELECT {store.REVIEW_COLUMNS} FROM reviews AS r "
+                "WHERE r.guild_id = ? AND r.book_id = ? AND r.user_id = ?",
+                (guild_id, book_id, user_id),
+            )
+        )
+        existing = store.review_from_row(rows[0]) if rows else None
+        if existing is None:
+            review_id = await store.insert_review_in(
+                conn,
+                guild_id=guild_id,
+                book_id=book_id,
+                user_id=user_id,
+                stars_x2=stars_x2,
+                body=body,
+                spoiler=spoiler,
+                created_at=now,
+            )
+        else:
+            review_id = existing.review_id
+            if (existing.body, existing.stars_x2, existing.spoiler) != (body, stars_x2, spoiler):
+                await store.update_review_in(
+                    conn, existing, stars_x2=stars_x2, body=body, spoiler=spoiler, now=now
+                )
+        await store.set_rating_in(conn, guild_id, book_id, user_id, stars_x2, now)
+    review = await store.get_review_by_id(db, review_id)
+    assert review is not None
+    return review, existing is None
+
+
+async def require_review(db: Database, guild_id: int, book_id: int, user_id: int, *, own: bool) -> Review:
+    review = await store.get_review(db, guild_id, book_id, user_id)
+    if review is None:
+        raise UserFacingError(
+            "You have not reviewed this book; write one with /review write."
+            if own
+            else "That member has not reviewed this book."
+        )
+    return review
+
+
+async def delete_review(db: Database, review: Review) -> None:
+    async with db.transaction() as conn:
+        deleted = await store.delete_review_in(conn, review)
+    if not deleted:
+        raise UserFacingError("That review was already deleted.")
+
+
+async def like(db: Database, review_id: int, user_id: int) -> tuple[Review, bool]:
+    """Toggle the member's like; returns the review (with its new count) and whether it is liked."""
+    review = await store.get_review_by_id(db, review_id)
+    if review is None:
+        raise UserFacingError("That review has been deleted.")
+    if review.user_id == user_id:
+        raise UserFacingError("You can't like your own review.")
+    result = await store.toggle_like(db, review_id, user_id)
+    if result is None:
+        raise UserFacingError("That review has been deleted.")
+    liked, likes = result
+    return _with_likes(review, likes), liked
+
+
+def _with_likes(review: Review, likes: int) -> Review:
+    return Review(
+        review.review_id,
+        review.guild_id,
+        review.book_id,
+        review.user_id,
+        review.stars_x2,
+        review.body,
+        review.spoiler,
+        review.created_at,
+        review.updated_at,
+        likes,
+        review.channel_id,
+        review.message_id,
+        review.thread_id,
+    )
+
+
+# -- display text --------------------------------------------------------------------------
+def reviewer_line(reviews_count: int, followers_count: int) -> str:
+    """`169 reviews · 9 followers` / `1 review · 1 follower`."""
+    return f"{plural(reviews_count, 'review')} · {plural(followers_count, 'follower')}"
+
+
+def stars_line(stars_x2: int | None) -> str:
+    return stars_text(stars_x2) if stars_x2 else "unrated"
+
+
+def trim_text(text: str, limit: int) -> tuple[str, bool]:
+    """Cut `text` to at most `limit` characters at a word boundary; True when cut.
+
+    An inline `||spoiler||` is never cut open: a cut that falls inside one either drops the
+    whole spoiler (when enough text comes before it) or closes it again after the ellipsis.
+    """
+    if len(text) <= limit:
+        return text, False
+    budget = limit - 3  # room for "…||"
+    cut = text.rfind(" ", 0, budget + 1)
+    if cut < budget // 2:
+        cut = budget
+    for span in _SPOILER.finditer(text):
+        if span.start() < cut < span.end():
+            if span.start() >= budget // 2:
+                return text[: span.start()].rstrip() + " …", True
+            return text[:cut].rstrip() + "…||", True
+        if span.start() >= cut:
+            break
+    head = text[:cut].rstrip()
+    if head.count("||") % 2:  # an unmatched marker left open would hide what follows
+        head = head.replace("||", "")
+    return head + "…", True
+
+
+def split_text(text: str, size: int) -> list[str]:
+    """Split a long text into pieces of at most `size` characters for several messages.
+
+    A piece that ends inside a `||spoiler||` closes it and the next piece opens it again, so no
+    piece ever shows spoiler text bare.
+    """
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > size:
+        budget = size - 2
+        cut = rest.rfind(" ", 0, budget + 1)
+        if cut < budget // 2:
+            cut = budget
+        head, rest = rest[:cut], rest[cut:].lstrip(" ")
+        if head.count("||") % 2:
+            head += "||"
+            rest = "||" + rest
+        pieces.append(head)
+    pieces.append(rest)
+    return pieces
+
+
+def spoiler_wrap(text: str) -> str:
+    """A whole-review spoiler: inner markers removed (nested `||` would open it), then wrapped."""
+    return "||" + text.replace("||", "") + "||"
+
+
+# -- reading -------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ListState:
+    """Everything a list's buttons carry in their custom ids."""
+
+    book_id: int
+    sort: Sort = "newest"
+    star_row: int = 0  # 0 = all stars
+    search_id: int = 0  # 0 = no search
+
+    @property
+    def sort_code(self) -> str:
+        return SORT_CODES[self.sort]
+
+
+Move = Literal["first", "prev", "next", "last", "page"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPage:
+    state: ListState
+    page: int
+    pages: int
+    total: int
+    lines: tuple[ReviewLine, ...]
+    search: str | None
+    viewer_has_read: bool
+
+    @property
+    def header(self) -> str:
+        """`Displaying 1 - 5 of 83 reviews`."""
+        if not self.total or not self.lines:
+            return "No reviews match." if self.search or self.state.star_row else "No reviews yet."
+        start = (self.page - 1) * PER_PAGE + 1
+        end = start + len(self.lines) - 1
+        return f"Displaying {start} - {end} of {plural(self.total, 'review')}"
+
+    @property
+    def filters(self) -> str | None:
+        parts = []
+        if self.state.star_row:
+            parts.append(plural(self.state.star_row, "star"))
+        if self.search:
+            parts.append(f"matching “{self.search}”")
+        return " · ".join(parts) or None
+
+
+def page_count(total: int) -> int:
+    return max(1, -(-total // PER_PAGE))
+
+
+async def load_page(
+    db: Database,
+    guild_id: int,
+    state: ListState,
+    *,
+    page: int,
+    move: Move,
+    anchor: int = 0,
+    viewer_id: int,
+) -> ReviewPage:
+    """Page `page` of a book's reviews, reached by `move` from a page whose edge review is `anchor`."""
+    search = await store.search_text(db, state.search_id) if state.search_id else None
+    if state.search_id and search is None:
+        raise UserFacingError("That search is no longer available; run /reviews again.")
+    match = fts_match(search) if search else None
+    star_row = state.star_row or None
+    total = await store.count_reviews(db, guild_id, state.book_id, star_row, match)
+    pages = page_count(total)
+    page = min(max(page, 1), pages)
+
+    def request(mode: Literal["offset", "after", "before", "last"], **extra: int) -> PageRequest:
+        return PageRequest(guild_id, state.book_id, state.sort, star_row, match, mode, PER_PAGE, **extra)
+
+    ids: list[int] = []
+    if move == "next" and anchor:
+        ids = await store.page_ids(db, request("after", anchor=anchor))
+    elif move == "prev" and anchor:
+        ids = await store.page_ids(db, request("before", anchor=anchor))
+    elif move == "last" or page == pages:
+        remainder = total - (pages - 1) * PER_PAGE
+        ids = await store.page_ids(db, replace(request("last"), limit=remainder))
+    if not ids and total:
+        # The anchor was deleted, or a jump: an OFFSET over the index only.
+        ids = await store.page_ids(db, request("offset", offset=(page - 1) * PER_PAGE))
+    lines = await store.lines_for(db, ids)
+    has_read = await store.has_read(db, guild_id, viewer_id, state.book_id)
+    return ReviewPage(state, page, pages, total, tuple(lines), search, has_read)
+
+
+def check_jump(value: str, pages: int) -> int:
+    """The page number typed in the jump modal, or a UserFacingError."""
+    try:
+        page = int(value.strip())
+    except ValueError:
+        raise UserFacingError(f"Type a page number from 1 to {pages}.") from None
+    if not 1 <= page <= pages:
+        raise UserFacingError(
+            f"There {'is' if pages == 1 else 'are'} {plural(pages, 'page')}; type 1 to {pages}."
+        )
+    return page

@@ -1,0 +1,139 @@
+"""/review write|edit|delete|remove|channel and /reviews: thin adapters over the reviews service."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.db import reviews as store
+from bot.errors import UserFacingError
+from bot.services import reviews as service
+from bot.services.reviews import SORTS, ListState
+from bot.ui.reviews import ConfirmDelete, book_heading, open_review_modal, remove_card, render_list
+from cogs.options import BookOption
+
+if TYPE_CHECKING:
+    from bot.client import BookClubBot
+
+SortChoice = Literal["newest", "oldest", "highest", "lowest", "most liked"]
+
+
+def guild_id_of(interaction: discord.Interaction[BookClubBot]) -> int:
+    if interaction.guild_id is None:
+        raise UserFacingError("Reviews belong to a server's club; use this inside a server.")
+    return interaction.guild_id
+
+
+class Reviews(commands.Cog):
+    review = app_commands.Group(
+        name="review", description="Write, edit and remove book reviews", guild_only=True
+    )
+
+    def __init__(self, bot: BookClubBot) -> None:
+        self.bot = bot
+
+    @review.command(name="write")
+    @app_commands.describe(book="The book to review", spoiler="Hide the whole review behind a spoiler")
+    async def write(
+        self, interaction: discord.Interaction[BookClubBot], book: BookOption, spoiler: bool | None = None
+    ) -> None:
+        """Write a review of a book (opens a form; writing again edits yours)."""
+        guild_id_of(interaction)
+        await open_review_modal(interaction, book, spoiler=spoiler)
+
+    @review.command(name="edit")
+    @app_commands.describe(book="The book whose review you edit")
+    async def edit(self, interaction: discord.Interaction[BookClubBot], book: BookOption) -> None:
+        """Edit your review of a book; the earlier text is kept as history."""
+        guild_id = guild_id_of(interaction)
+        await service.require_review(self.bot.db, guild_id, book.book_id, interaction.user.id, own=True)
+        await open_review_modal(interaction, book, spoiler=None)
+
+    @review.command(name="delete")
+    @app_commands.describe(book="The book whose review you delete")
+    async def delete(self, interaction: discord.Interaction[BookClubBot], book: BookOption) -> None:
+        """Delete your review of a book (asks to confirm)."""
+        guild_id = guild_id_of(interaction)
+        review = await service.require_review(
+            self.bot.db, guild_id, book.book_id, interaction.user.id, own=True
+        )
+        view = ConfirmDelete(interaction.user.id, review, book)
+        await interaction.response.send_message(
+            f"Delete your review of {book_heading(book)}? This can't be undone.", view=view, ephemeral=True
+        )
+        view.message = await interaction.original_response()
+
+    @review.command(name="remove")
+    @app_commands.describe(
+        book="The book", member="The member whose review is removed", reason="Why (shown to you only)"
+    )
+    @app_commands.checks.has_permissions(manage_messages=True)
+    async def remove(
+        self,
+        interaction: discord.Interaction[BookClubBot],
+        book: BookOption,
+        member: discord.Member,
+        reason: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        """Manage Messages: remove a member's review of a book."""
+        guild_id = guild_id_of(interaction)
+        review = await service.require_review(self.bot.db, guild_id, book.book_id, member.id, own=False)
+        await service.delete_review(self.bot.db, review)
+        because = f" Reason: {reason}" if reason else ""
+        await interaction.response.send_message(
+            f"Removed {discord.utils.escape_markdown(member.display_name)}'s review of "
+            f"{book_heading(book)}.{because}",
+            ephemeral=True,
+        )
+        await remove_card(interaction, review)
+
+    @review.command(name="channel")
+    @app_commands.describe(
+        channel="Where review cards are posted (leave empty: the channel a review is written in)"
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def channel(
+        self, interaction: discord.Interaction[BookClubBot], channel: discord.TextChannel | None = None
+    ) -> None:
+        """Manage Server: choose the channel where review cards are posted."""
+        guild_id = guild_id_of(interaction)
+        await store.set_reviews_channel(self.bot.db, guild_id, channel.id if channel else None)
+        if channel is None:
+            text = "Review cards will be posted in the channel where each review is written."
+        else:
+            text = f"Review cards will be posted in {channel.mention}."
+            if not channel.permissions_for(channel.guild.me).send_messages:
+                text += " I can't send messages there yet: give me Send Messages in that channel."
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @app_commands.command(name="reviews")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        book="The book",
+        sort="Order of the reviews (newest first by default)",
+        stars="Only reviews with this many whole stars",
+        search="Words the review must contain",
+    )
+    async def reviews(
+        self,
+        interaction: discord.Interaction[BookClubBot],
+        book: BookOption,
+        sort: SortChoice = "newest",
+        stars: app_commands.Range[int, 1, 5] | None = None,
+        search: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        """A book's reviews in this server, five to a page."""
+        guild_id_of(interaction)
+        text = service.check_search(search)
+        search_id = await store.search_id_for(self.bot.db, text) if text else 0
+        code = "m" if sort == "most liked" else sort[0]
+        state = ListState(book.book_id, SORTS[code], stars or 0, search_id)
+        view = await render_list(interaction, interaction.user.id, state, page=1, move="first")
+        await interaction.response.send_message(view=view)
+
+
+async def setup(bot: BookClubBot) -> None:
+    await bot.add_cog(Reviews(bot))

@@ -1,0 +1,280 @@
+"""The reviews service and its queries on a temporary database: counters, history, paging, search."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.db import Database
+from bot.db import reviews as store
+from bot.errors import UserFacingError
+from bot.services import reviews as service
+from bot.services.reviews import ListState
+from tests.cogs.test_reviews_support import seed_book, seed_reviews
+
+GUILD = 1
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+async def row(db: Database, query: str, *params: object) -> tuple[object, ...]:
+    found = await db.fetchone(query, params)
+    assert found is not None
+    return tuple(found)
+
+
+async def test_rating_aggregates_follow_set_and_replace(db: Database) -> None:
+    book = await seed_book(db)
+    async with db.transaction() as conn:
+        await store.set_rating_in(conn, GUILD, book.book_id, 7, 9, NOW)
+    stats = "SELECT ratings_count, ratings_sum_x2, stars_4, stars_5 FROM book_stats WHERE book_id = ?"
+    assert await row(db, stats, book.book_id) == (1, 9, 1, 0)  # 4½ counts in the 4-star row
+    async with db.transaction() as conn:
+        await store.set_rating_in(conn, GUILD, book.book_id, 7, 10, NOW)
+        await store.set_rating_in(conn, GUILD, book.book_id, 7, 10, NOW)  # unchanged: no double count
+    assert await row(db, stats, book.book_id) == (1, 10, 0, 1)
+    member = "SELECT ratings_count, ratings_sum_x2 FROM member_stats WHERE user_id = 7"
+    assert await row(db, member) == (1, 10)
+
+
+async def test_write_edit_delete_keep_counters_and_history(db: Database) -> None:
+    book = await seed_book(db)
+    review, created = await service.save_review(
+        db,
+        guild_id=GUILD,
+        book_id=book.book_id,
+        user_id=7,
+        stars_x2=9,
+        text="  Good.  ",
+        spoiler=False,
+        now=NOW,
+    )
+    assert created
+    assert review.body == "Good."
+    assert review.updated_at is None
+    counts = """
+        SELECT b.reviews_count, m.reviews_count FROM book_stats AS b, member_stats AS m
+        WHERE b.book_id = ? AND m.user_id = 7
+    """
+    assert await row(db, counts, book.book_id) == (1, 1)
+    assert await store.get_rating(db, GUILD, book.book_id, 7) == 9
+    assert await store.count_reviews(db, GUILD, book.book_id, 4, None) == 1
+
+    later = NOW + timedelta(days=2)
+    _, created = await service.save_review(
+        db,
+        guild_id=GUILD,
+        book_id=book.book_id,
+        user_id=7,
+        stars_x2=4,
+        text="Worse.",
+        spoiler=False,
+        now=later,
+    )
+    again, _ = await service.save_review(
+        db,
+        guild_id=GUILD,
+        book_id=book.book_id,
+        user_id=7,
+        stars_x2=4,
+        text="Worst.",
+        spoiler=True,
+        now=later,
+    )
+    assert not created
+    assert again.body == "Worst."
+    assert again.spoiler
+    assert again.updated_at is not None
+    history = await store.get_history(db, review.review_id)
+    assert [(h.body, h.stars_x2) for h in history] == [("Good.", 9), ("Worse.", 4)]  # same instant: both kept
+    assert await row(db, counts, book.book_id) == (1, 1)  # an edit is not a new review
+    assert await store.count_reviews(db, GUILD, book.book_id, 4, None) == 0
+    assert await store.count_reviews(db, GUILD, book.book_id, 2, None) == 1
+    assert await store.get_rating(db, GUILD, book.book_id, 7) == 4
+
+    await service.delete_review(db, again)
+    assert await row(db, counts, book.book_id) == (0, 0)
+    assert await store.count_reviews(db, GUILD, book.book_id, 2, None) == 0
+    assert await db.fetchval("SELECT count(*) FROM review_history") == 0
+    with pytest.raises(UserFacingError, match="already deleted"):
+        await service.delete_review(db, again)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "empty"), ("   \n\t ", "empty"), ("x" * 4001, "4,001 characters")],
+)
+async def test_bad_text_changes_nothing(db: Database, text: str, message: str) -> None:
+    book = await seed_book(db)
+    with pytest.raises(UserFacingError, match=message):
+        await service.save_review(
+            db, guild_id=GUILD, book_id=book.book_id, user_id=7, stars_x2=8, text=text, spoiler=False, now=NOW
+        )
+    assert await db.fetchval("SELECT count(*) FROM reviews") == 0
+    assert await db.fetchval("SELECT count(*) FROM ratings") == 0
+
+
+def test_parse_stars() -> None:
+    assert service.parse_stars("4.5") == 9
+    assert service.parse_stars("4½") == 9
+    assert service.parse_stars("1") == 2
+    for bad in ("0", "5.5", "4.25", "many"):
+        with pytest.raises(UserFacingError):
+            service.parse_stars(bad)
+
+
+async def test_likes_toggle_and_refuse_your_own(db: Database) -> None:
+    book = await seed_book(db)
+    (review_id,) = await seed_reviews(db, GUILD, book.book_id, 1, first_user=7)
+    review, liked = await service.like(db, review_id, 8)
+    assert liked
+    assert review.likes == 1
+    review, liked = await service.like(db, review_id, 8)
+    assert not liked
+    assert review.likes == 0
+    with pytest.raises(UserFacingError, match="your own"):
+        await service.like(db, review_id, 7)
+    assert await db.fetchval("SELECT count(*) FROM review_likes") == 0
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        '"',
+        'pilot"',
+        "*",
+        "pilot*",
+        "NEAR(pilot escape)",
+        "(pilot",
+        "pilot)",
+        "a OR b NOT c",
+        "x:y ^z",
+        "ёлка",
+    ],
+)
+async def test_search_never_passes_fts_syntax(db: Database, typed: str) -> None:
+    match = service.fts_match(typed) if re.search(r"\w", typed) else None
+    if match is None:
+        with pytest.raises(UserFacingError, match="at least one word"):
+            service.fts_match(typed)
+        return
+    assert all(term.startswith('"') for term in match.split(" "))
+    await db.fetchall("SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH ?", (match,))  # no syntax error
+
+
+def test_trim_never_cuts_a_spoiler_open() -> None:
+    text = (
+        "The escape is tense. "
+        + "||Belenko lands in Hakodate and the whole plan works out in the end||"
+        + " Fine."
+    )
+    for limit in range(10, len(text)):
+        cut, trimmed = service.trim_text(text, limit)
+        assert trimmed
+        assert len(cut) <= limit
+        assert cut.count("||") % 2 == 0, cut
+    assert service.trim_text(text, len(text)) == (text, False)
+
+
+def test_split_text_recloses_spoilers() -> None:
+    text = "a " * 30 + "||" + "secret " * 40 + "||" + " end"
+    pieces = service.split_text(text, 100)
+    assert all(len(p) <= 100 and p.count("||") % 2 == 0 for p in pieces)
+    assert "".join(p.replace("||", "") for p in pieces).replace(" ", "") == text.replace("||", "").replace(
+        " ", ""
+    )
+
+
+def test_spoiler_wrap_removes_inner_markers() -> None:
+    assert service.spoiler_wrap("a ||b|| c") == "||a b c||"
+
+
+async def test_header_strings_for_83_reviews(db: Database) -> None:
+    book = await seed_book(db)
+    await seed_reviews(db, GUILD, book.book_id, 83)
+    state = ListState(book.book_id)
+    first = await service.load_page(db, GUILD, state, page=1, move="first", viewer_id=1)
+    assert first.header == "Displaying 1 - 5 of 83 reviews"
+    assert first.pages == 17
+    assert [line.display_name for line in first.lines] == [f"Reader {n}" for n in (83, 82, 81, 80, 79)]
+    last = await service.load_page(db, GUILD, state, page=17, move="last", viewer_id=1)
+    assert last.header == "Displaying 81 - 83 of 83 reviews"
+    assert [line.display_name for line in last.lines] == ["Reader 3", "Reader 2", "Reader 1"]
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "highest", "lowest", "liked"])
+async def test_keyset_walk_matches_the_full_ordering(db: Database, sort: service.Sort) -> None:
+    book = await seed_book(db)
+    ids = await seed_reviews(db, GUILD, book.book_id, 23)
+    for i, review_id in enumerate(ids):  # likes with ties, so tie-breaks matter
+        await db.execute("UPDATE reviews SET likes = ? WHERE review_id = ?", (i % 3, review_id))
+    rows = await db.fetchall("SELECT review_id, stars_x2, created_at, likes FROM reviews")
+    key = {
+        "newest": lambda r: (r[2], r[0]),
+        "oldest": lambda r: (r[2], r[0]),
+        "highest": lambda r: (r[1], r[2], r[0]),
+        "lowest": lambda r: (r[1], r[2], r[0]),
+        "liked": lambda r: (r[3], r[2], r[0]),
+    }[sort]
+    expected = [r[0] for r in sorted(rows, key=key, reverse=sort in ("newest", "highest", "liked"))]
+    state = ListState(book.book_id, sort)
+    page = await service.load_page(db, GUILD, state, page=1, move="first", viewer_id=1)
+    walked = [line.review.review_id for line in page.lines]
+    while page.page < page.pages:
+        anchor = page.lines[-1].review.review_id
+        page = await service.load_page(
+            db, GUILD, state, page=page.page + 1, move="next", anchor=anchor, viewer_id=1
+        )
+        walked += [line.review.review_id for line in page.lines]
+    assert walked == expected
+    back = []  # and backwards with "previous"
+    while page.page > 1:
+        anchor = page.lines[0].review.review_id
+        page = await service.load_page(
+            db, GUILD, state, page=page.page - 1, move="prev", anchor=anchor, viewer_id=1
+        )
+        back = [line.review.review_id for line in page.lines] + back
+    assert back == expected[:20]
+
+
+async def test_star_filter_and_search(db: Database) -> None:
+    book = await seed_book(db)
+    bodies = ["Příliš žluťoučký kůň úpěl ďábelské ódy.", "Война и мир — великий роман.", "Plain English."]
+    await seed_reviews(db, GUILD, book.book_id, 9, bodies=bodies, stars=[8, 9, 4])
+    four = ListState(book.book_id, "newest", 4)
+    page = await service.load_page(db, GUILD, four, page=1, move="first", viewer_id=1)
+    assert page.total == 6
+    assert {line.review.stars_x2 for line in page.lines} == {8, 9}
+    for typed, expected in (
+        ("prilis zlutoucky", 3),
+        ("ŽLUŤOUČKÝ", 3),
+        ("война", 3),
+        ("РОМАН", 3),
+        ("рома", 3),
+    ):
+        search_id = await store.search_id_for(db, typed)
+        found = await service.load_page(
+            db, GUILD, ListState(book.book_id, search_id=search_id), page=1, move="first", viewer_id=1
+        )
+        assert found.total == expected, typed
+    assert await store.search_id_for(db, "война") == await store.search_id_for(db, "война")  # stored once
+
+
+async def test_jump_page_bounds() -> None:
+    assert service.check_jump(" 3 ", 17) == 3
+    for bad in ("0", "18", "-1", "three", ""):
+        with pytest.raises(UserFacingError, match="1 to 17"):
+            service.check_jump(bad, 17)
+
+
+async def test_deleted_anchor_falls_back_to_the_page_number(db: Database) -> None:
+    book = await seed_book(db)
+    ids = await seed_reviews(db, GUILD, book.book_id, 12)
+    gone = await store.get_review_by_id(db, ids[6])
+    assert gone is not None
+    await service.delete_review(db, gone)
+    page = await service.load_page(
+        db, GUILD, ListState(book.book_id), page=2, move="next", anchor=gone.review_id, viewer_id=1
+    )
+    assert page.header == "Displaying 6 - 10 of 11 reviews"
