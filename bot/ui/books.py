@@ -24,8 +24,8 @@ from bot.services.books import (
     resolve,
 )
 from bot.tree import report_error
-from bot.ui.book_page import book_page_view
 from bot.ui.meta import ACCENT
+from bot.ui.page import page_view
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot
@@ -120,6 +120,6 @@ async def _send(interaction: discord.Interaction[BookClubBot], query: str, resol
         raise UserFacingError("That book is no longer in the catalogue; search for it again.")
     if interaction.response.is_done():
         await interaction.edit_original_response(content=f"Opened the page of **{page.book.title}**.")
-        await interaction.followup.send(view=book_page_view(page))
+        await interaction.followup.send(view=page_view(page))
     else:
-        await interaction.response.send_message(view=book_page_view(page))
+        await interaction.response.send_message(view=page_view(page))

@@ -17,9 +17,8 @@ import discord
 from bot.db.profiles import display_name
 from bot.db.shelves import ShelvedBook
 from bot.errors import UserFacingError
-from bot.services.book_page import load_book_page
 from bot.services.profiles import Profile
-from bot.services.ratings import BOOK_GONE, rate_book
+from bot.services.ratings import rate_book
 from bot.services.shelves import (
     SHELF_NAMES,
     ShelfPage,
@@ -30,8 +29,8 @@ from bot.services.shelves import (
     unshelve_book,
 )
 from bot.services.stats import plural, stars_text, stars_value
-from bot.tree import report_error, send_ephemeral
-from bot.ui.book_page import book_page_view
+from bot.tree import report_error
+from bot.ui import page
 from bot.ui.meta import ACCENT
 
 if TYPE_CHECKING:
@@ -79,21 +78,6 @@ def rating_actions(book_id: int) -> tuple[Row, ...]:
     return stars, shelf
 
 
-def page_actions(book_id: int) -> tuple[Row, ...]:
-    """Every row a refreshed page carries (the one place to compose other features' rows)."""
-    return rating_actions(book_id)
-
-
-async def refresh_page(interaction: discord.Interaction[Any], book_id: int, told: str) -> None:
-    """Redraw the page the control sits on with fresh club numbers; tell the presser `told`."""
-    page = await load_book_page(club_bot(interaction).db, interaction.guild_id, book_id)
-    if page is None:
-        await send_ephemeral(interaction, BOOK_GONE)
-        return
-    await interaction.response.edit_message(view=book_page_view(page, actions=page_actions(book_id)))
-    await interaction.followup.send(told, ephemeral=True)
-
-
 class StarButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.LayoutView]],
     template=r"rate:(?P<book>\d+):(?P<x2>\d+)",
@@ -125,7 +109,7 @@ class StarButton(
             change = await rate_book(
                 bot.db, guild_id, interaction.user.id, self.book_id, self.stars_x2, bot.clock()
             )
-            await refresh_page(interaction, self.book_id, change.message)
+            await page.refresh_page(interaction, self.book_id, change.message)
         except Exception as error:
             await report_error(interaction, error)
 
@@ -161,7 +145,7 @@ class ShelfSelect(
                 change = await unshelve_book(bot.db, guild_id, user_id, self.book_id)
             else:
                 change = await shelve_book(bot.db, guild_id, user_id, self.book_id, choice, bot.clock())
-            await refresh_page(interaction, self.book_id, change.message)
+            await page.refresh_page(interaction, self.book_id, change.message)
         except Exception as error:
             await report_error(interaction, error)
 

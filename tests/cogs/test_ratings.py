@@ -13,8 +13,6 @@ from bot.db import Database
 from bot.db.books import upsert_book
 from bot.services.book_page import load_book_page
 from bot.services.ratings import rate_book
-from bot.ui.book_page import book_page_view
-from bot.ui.ratings import rating_actions
 from tests.cogs.test_meta import text_of
 from tests.conftest import Club
 
@@ -34,14 +32,11 @@ async def seed_book(db: Database, data: BookData = MIG_PILOT) -> int:
 
 
 async def post_page(club: Club, book_id: int) -> discord.Message:
-    """Post the book page as the bot would (the /book show command belongs to another feature)."""
-    page = await load_book_page(club.db, club.guild.id, book_id)
-    assert page is not None
-    channel = club.bot.get_channel(club.channel.id)
-    assert isinstance(channel, discord.TextChannel)
-    message = await channel.send(view=book_page_view(page, actions=rating_actions(book_id)))
-    await club.env.settle()
-    return message
+    """Post the book page with /book show, as a member would."""
+    result = await club.admin.slash(club.channel, "book show", book=f"book:{book_id}")
+    assert result.response is not None
+    assert not result.response.ephemeral
+    return result.response.message
 
 
 def page_text(club: Club) -> str:

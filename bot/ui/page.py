@@ -1,0 +1,39 @@
+"""The book page as it is posted: facts and club half (`book_page.py`) plus every feature's controls.
+
+Feature modules that redraw a page import this module (not its names), and this module imports
+theirs for their rows; every lookup happens at call time, so that import cycle is harmless.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot.services.book_page import BookPage, load_book_page
+from bot.services.ratings import BOOK_GONE
+from bot.tree import send_ephemeral
+from bot.ui import ratings, reviews
+from bot.ui.book_page import book_page_view
+
+Row = discord.ui.ActionRow[discord.ui.LayoutView]
+
+
+def page_actions(book_id: int) -> tuple[Row, ...]:
+    """Every control under a book page: stars, the shelf menu, then the reviews buttons."""
+    return (*ratings.rating_actions(book_id), *reviews.review_actions(book_id))
+
+
+def page_view(page: BookPage) -> discord.ui.LayoutView:
+    """The complete book page message."""
+    return book_page_view(page, actions=page_actions(page.book.book_id))
+
+
+async def refresh_page(interaction: discord.Interaction[Any], book_id: int, told: str) -> None:
+    """Redraw the page a control sits on with fresh club numbers; tell the presser `told`."""
+    page = await load_book_page(interaction.client.db, interaction.guild_id, book_id)
+    if page is None:
+        await send_ephemeral(interaction, BOOK_GONE)
+        return
+    await interaction.response.edit_message(view=page_view(page))
+    await interaction.followup.send(told, ephemeral=True)

@@ -1,0 +1,63 @@
+"""The book page as /book show posts it: every feature's controls, and they survive a refresh."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.books.models import BookData
+from bot.db.books import upsert_book
+from tests.cogs.test_meta import text_of
+from tests.conftest import Club
+
+MIG_PILOT = BookData(
+    title="MIG Pilot",
+    subtitle="The Final Escape of Lt. Belenko",
+    authors=("John Barron",),
+    pages=222,
+    format="Mass Market Paperback",
+    first_published="1980-01-01",
+    ol_work_id="OL2620124W",
+)
+
+
+def custom_ids(components: list[dict[str, Any]]) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "custom_id" in node:
+                found.append(str(node["custom_id"]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(components)
+    return found
+
+
+async def test_the_page_carries_stars_shelf_and_reviews_controls_through_a_refresh(club: Club) -> None:
+    book_id = (await upsert_book(club.db, MIG_PILOT)).book_id
+    shown = await club.alice.slash(club.channel, "book show", book=f"book:{book_id}")
+    assert shown.response is not None
+    message = shown.response.message
+    expected = [f"rate:{book_id}:{x2}" for x2 in (2, 4, 6, 8, 10)]
+    expected += [f"shelve:{book_id}", f"rv:open:{book_id}", f"rv:write:{book_id}"]
+    assert custom_ids(shown.response.components) == expected
+    text = text_of(shown.response.components)
+    assert "222 pages, Mass Market Paperback" in text
+    assert "First published January 1, 1980" in text
+
+    clicked = await club.bob.click(message, custom_id=f"rate:{book_id}:8")
+    assert clicked.followups
+    assert clicked.followups[0].ephemeral
+    refreshed = club.channel.last_message
+    assert refreshed is not None
+    assert refreshed.id == message.id
+    components = [c.to_dict() for c in refreshed.components]
+    assert custom_ids(components) == expected  # the refresh kept every feature's row
+    assert "4 stars 1 (100%)" in text_of(components)
+
+    opened = await club.alice.click(refreshed, custom_id=f"rv:open:{book_id}")
+    assert opened.acknowledged
