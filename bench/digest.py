@@ -24,9 +24,9 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Row, format_table
-from bot.db import open_database
+from bot.db import db_time, open_database
 from bot.db.database import Database
-from bot.db.digest import bound, to_db_time
+from bot.db.digest import bound
 from bot.services import digest as service
 from bot.ui.digest import digest_pages
 
@@ -64,12 +64,12 @@ def seed(path: Path) -> None:
         members += [(guild, user, f"Member {user}") for user in users]
         books = rng.sample(range(1, BOOKS + 1), READERS + FINISHED + REVIEWS + WANTS)
         for user, book in zip(users[:READERS], books[:READERS], strict=True):
-            at = to_db_time(START - timedelta(days=rng.randint(1, 30)))
+            at = db_time(START - timedelta(days=rng.randint(1, 30)))
             shelves.append((guild, user, book, "currently-reading", at, at, None, rng.randint(1, 150), None))
             stat(guild, book, "currently_reading")
         done = books[READERS : READERS + FINISHED]
         for user, book in zip(users[READERS:], done, strict=False):
-            at = to_db_time(START + timedelta(hours=rng.randint(1, 160)))
+            at = db_time(START + timedelta(hours=rng.randint(1, 160)))
             shelves.append((guild, user, book, "read", at, at, at, None, None))
             ratings.append((guild, book, user, rng.randint(2, 10), at))
             stat(guild, book, "read_count")
@@ -77,9 +77,9 @@ def seed(path: Path) -> None:
             when = START + timedelta(hours=rng.randint(1, 160)) - (WEEK_AGO if index < 2 else timedelta())
             card = (guild * 10, guild * 100 + index) if index % 2 else (None, None)
             body = "A thoughtful review. " * rng.randint(1, 20)
-            reviews.append((guild, book, users[index], 8, body, to_db_time(when), rng.randint(0, 9), *card))
+            reviews.append((guild, book, users[index], 8, body, db_time(when), rng.randint(0, 9), *card))
         for user, book in zip(users[-WANTS:], books[-WANTS:], strict=True):
-            shelves.append((guild, user, book, "want-to-read", to_db_time(START), None, None, None, None))
+            shelves.append((guild, user, book, "want-to-read", db_time(START), None, None, None, None))
             for _ in range(rng.randint(1, 3)):
                 stat(guild, book, "want_to_read")
     conn.executemany("INSERT INTO members (guild_id, user_id, display_name) VALUES (?, ?, ?)", members)

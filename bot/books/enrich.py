@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 
 from bot.books.identifiers import openlibrary_key_id, parse_isbn
-from bot.db import Database
+from bot.db import Database, db_time
 from bot.db.library import QueuedBook, complete_book, enrichment_queue, note_attempt
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ class Enricher:
         queue = await enrichment_queue(self.db, limit=self.batch_size, max_attempts=MAX_ATTEMPTS)
         if not queue:
             return 0
-        now = self.clock().isoformat()
+        now = db_time(self.clock())
         try:
             found = await self._search(queue)
         except TransientError as exc:

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,22 @@ from bot.errors import DatabaseError
 log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
+
+
+def db_time(moment: datetime) -> str:
+    """The one stored form of a time: ISO-8601 UTC with milliseconds (`2026-11-25T12:00:00.000Z`).
+
+    Every writer uses it, so stored times sort and compare as text.
+    """
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def parse_db_time(text: str) -> datetime:
+    """A stored time back as an aware datetime (a bare date, as imports keep, is midnight UTC)."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 

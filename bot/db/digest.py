@@ -6,14 +6,9 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.db.database import Database
+from bot.db.database import Database, db_time
 
 # -- time stamps ---------------------------------------------------------------------------
-
-
-def to_db_time(moment: datetime) -> str:
-    """An aware datetime as the ISO-8601 UTC text the schema stores ('…Z', milliseconds)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def bound(moment: datetime) -> str:
@@ -92,7 +87,7 @@ async def save_schedule(db: Database, schedule: Schedule) -> None:
         schedule.hour,
         schedule.minute,
         schedule.timezone,
-        to_db_time(schedule.since),
+        db_time(schedule.since),
     )
     async with db.transaction() as conn:
         await conn.execute("INSERT OR IGNORE INTO guilds (guild_id) VALUES (?)", (schedule.guild_id,))
@@ -147,7 +142,7 @@ async def claim_period(
         INSERT INTO digest_posts (guild_id, period, slot_at, claimed_at, status) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (guild_id, period) DO NOTHING
     """
-    params = (guild_id, period, to_db_time(slot_at), to_db_time(now), status)
+    params = (guild_id, period, db_time(slot_at), db_time(now), status)
     async with db.transaction() as conn:
         cursor = await conn.execute(query, params)
         return cursor.rowcount == 1
@@ -176,7 +171,7 @@ async def finish_period(
     async with db.transaction() as conn:
         await conn.execute(post, (status, channel_id, message_id, messages, error, guild_id, period))
         if error is not None:
-            await conn.execute(settings, (error, to_db_time(now), guild_id))
+            await conn.execute(settings, (error, db_time(now), guild_id))
         elif status == "posted":
             await conn.execute(settings, (None, None, guild_id))
 

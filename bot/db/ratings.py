@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import aiosqlite
 
-from bot.db.database import Database
+from bot.db.database import Database, db_time
 
 BOOK_STAT_COLUMNS = frozenset(
     {
@@ -34,11 +34,6 @@ BOOK_STAT_COLUMNS = frozenset(
 MEMBER_STAT_COLUMNS = frozenset(
     {"reviews_count", "followers_count", "following_count", "ratings_count", "ratings_sum_x2"}
 )
-
-
-def iso(moment: datetime) -> str:
-    """The timestamp format every club table uses: `2026-11-25T12:00:00.000Z`."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 async def _bump(
@@ -139,7 +134,7 @@ async def write_rating_in(
             ON CONFLICT (guild_id, book_id, user_id)
             DO UPDATE SET stars_x2 = excluded.stars_x2, rated_at = excluded.rated_at
         """
-        await conn.execute(query, (guild_id, book_id, user_id, stars_x2, iso(now)))
+        await conn.execute(query, (guild_id, book_id, user_id, stars_x2, db_time(now)))
     deltas = rating_deltas(previous, stars_x2)
     await bump_book_stats(conn, guild_id, book_id, deltas)
     await bump_member_stats(

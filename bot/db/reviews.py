@@ -9,29 +9,17 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 import aiosqlite
 
-from bot.db.database import Database
+from bot.db.database import Database, db_time, parse_db_time
 
 REVIEW_COLUMNS = """
     r.review_id, r.guild_id, r.book_id, r.user_id, r.stars_x2, r.body, r.spoiler, r.created_at,
     r.updated_at, r.likes, r.channel_id, r.message_id, r.thread_id
 """
-
-
-def iso(moment: datetime) -> str:
-    """The stored form of a time: ISO-8601 UTC with milliseconds, as the schema defaults write it."""
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def parse_time(text: str) -> datetime:
-    """A stored time back as an aware datetime (a bare date counts as midnight UTC)."""
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +66,8 @@ def review_from_row(row: sqlite3.Row) -> Review:
         stars_x2=row["stars_x2"],
         body=row["body"],
         spoiler=bool(row["spoiler"]),
-        created_at=parse_time(row["created_at"]),
-        updated_at=parse_time(row["updated_at"]) if row["updated_at"] else None,
+        created_at=parse_db_time(row["created_at"]),
+        updated_at=parse_db_time(row["updated_at"]) if row["updated_at"] else None,
         likes=row["likes"],
         channel_id=row["channel_id"],
         message_id=row["message_id"],
@@ -139,7 +127,7 @@ async def get_history(db: Database, review_id: int) -> list[HistoryEntry]:
     """
     rows = await db.fetchall(query, (review_id,))
     return [
-        HistoryEntry(parse_time(row["edited_at"]), row["stars_x2"], row["body"], bool(row["spoiler"]))
+        HistoryEntry(parse_db_time(row["edited_at"]), row["stars_x2"], row["body"], bool(row["spoiler"]))
         for row in rows
     ]
 
@@ -188,7 +176,7 @@ async def set_rating_in(
         ON CONFLICT (guild_id, book_id, user_id) DO UPDATE
             SET stars_x2 = excluded.stars_x2, rated_at = excluded.rated_at
         """,
-        (guild_id, book_id, user_id, stars_x2, iso(now)),
+        (guild_id, book_id, user_id, stars_x2, db_time(now)),
     )
     added = 0 if old is not None else 1
     delta_sum = stars_x2 - (old or 0)
@@ -259,7 +247,7 @@ async def insert_review_in(
         INSERT INTO reviews (guild_id, book_id, user_id, stars_x2, body, spoiler, created_at, imported)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         """,
-        (guild_id, book_id, user_id, stars_x2, body, int(spoiler), iso(created_at), int(imported)),
+        (guild_id, book_id, user_id, stars_x2, body, int(spoiler), db_time(created_at), int(imported)),
     )
     assert cursor.lastrowid is not None
     await _move_review_counters(conn, guild_id, book_id, user_id, +1)
@@ -283,16 +271,16 @@ async def update_review_in(
     )
     edited_at = now
     last = rows[0][0] if rows else None
-    if last is not None and iso(edited_at) <= last:
+    if last is not None and db_time(edited_at) <= last:
         # Two edits within a millisecond (or a clock behind the last edit) must both be kept.
-        edited_at = parse_time(last) + timedelta(milliseconds=1)
+        edited_at = parse_db_time(last) + timedelta(milliseconds=1)
     await conn.execute(
         "INSERT INTO review_history (review_id, edited_at, stars_x2, body, spoiler) VALUES (?, ?, ?, ?, ?)",
-        (review.review_id, iso(edited_at), review.stars_x2, review.body, int(review.spoiler)),
+        (review.review_id, db_time(edited_at), review.stars_x2, review.body, int(review.spoiler)),
     )
     await conn.execute(
         "UPDATE reviews SET stars_x2 = ?, body = ?, spoiler = ?, updated_at = ? WHERE review_id = ?",
-        (stars_x2, body, int(spoiler), iso(edited_at), review.review_id),
+        (stars_x2, body, int(spoiler), db_time(edited_at), review.review_id),
     )
 
 

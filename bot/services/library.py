@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.db import Database
+from bot.db import Database, db_time
 from bot.db.library import (
     CatalogueMatch,
     MemberEntry,
@@ -254,7 +254,7 @@ async def import_library(
     batch_size: int = BATCH_SIZE,
 ) -> ImportSummary:
     """Import every row of `file` into this member's library in this club; see the module docstring."""
-    now_iso = now.isoformat()
+    now_iso = db_time(now)
     summary = ImportSummary(format=file.format, total=file.total)
     async with db.transaction() as conn:
         await conn.execute("INSERT OR IGNORE INTO guilds (guild_id) VALUES (?)", (guild_id,))

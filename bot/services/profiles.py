@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.db import Database
+from bot.db.database import db_time
 from bot.db.profiles import (
     MemberSummary,
     ReadingNow,
@@ -16,7 +17,6 @@ from bot.db.profiles import (
     set_goal,
     shelf_counts,
 )
-from bot.db.ratings import iso
 from bot.db.shelves import SHELVES
 from bot.errors import UserFacingError
 
@@ -75,7 +75,7 @@ async def follow(
     if followee_is_bot:
         raise UserFacingError(f"{followee_name} is a bot; bots don't read, so there is nothing to follow.")
     async with db.transaction() as conn:
-        added = await add_follow_in(conn, guild_id, follower_id, followee_id, iso(now))
+        added = await add_follow_in(conn, guild_id, follower_id, followee_id, db_time(now))
     if not added:
         raise UserFacingError(f"You already follow {followee_name}.")
 

@@ -10,7 +10,8 @@ from datetime import datetime
 import aiosqlite
 
 from bot.db import Database
-from bot.db.ratings import bump_book_stats, iso, write_rating_in
+from bot.db.database import db_time
+from bot.db.ratings import bump_book_stats, write_rating_in
 from bot.db.shelves import (
     SHELF_STAT,
     SHELVES,
@@ -46,7 +47,7 @@ def move_to_shelf(entry: ShelfEntry | None, shelf: str, now: datetime) -> ShelfE
     Finishing a book counts one more read (so finishing it again is a re-read); starting it again
     begins a fresh reading with no progress.
     """
-    stamp = iso(now)
+    stamp = db_time(now)
     if entry is not None and entry.shelf == shelf and shelf != "read":
         raise UserFacingError(f"That book is already on your {SHELF_NAMES[shelf]} shelf.")
     base = entry or ShelfEntry(shelf=shelf, added_at=stamp)
@@ -225,7 +226,7 @@ async def record_progress(
             entry = move_to_shelf(entry, "currently-reading", now)
             await bump_book_stats(conn, guild_id, book_id, shelf_deltas(previous, "currently-reading"))
         assert entry is not None
-        entry = dataclasses.replace(entry, page=page, percent=percent, progress_at=iso(now))
+        entry = dataclasses.replace(entry, page=page, percent=percent, progress_at=db_time(now))
         await save_entry_in(conn, guild_id, user_id, book_id, entry)
     return Progress(book_id, book.title, page, pages, percent, previous != "currently-reading")
 

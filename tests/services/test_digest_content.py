@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.books.models import BookData
+from bot.db import db_time
 from bot.db.books import upsert_book
 from bot.db.database import Database
-from bot.db.digest import to_db_time
 from bot.services import digest as service
 
 GUILD = 1001
@@ -56,10 +56,10 @@ class Seed:
                                  page, percent, progress_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
-        started = to_db_time(at) if shelf in ("currently-reading", "read") else None
-        finished = to_db_time(finished_at) if finished_at else None
-        progress_at = to_db_time(at) if page is not None or percent is not None else None
-        params = (self.guild_id, user_id, book_id, shelf, to_db_time(at), started, finished)
+        started = db_time(at) if shelf in ("currently-reading", "read") else None
+        finished = db_time(finished_at) if finished_at else None
+        progress_at = db_time(at) if page is not None or percent is not None else None
+        params = (self.guild_id, user_id, book_id, shelf, db_time(at), started, finished)
         await self.db.execute(query, (*params, page, percent, progress_at))
         column = {
             "want-to-read": "want_to_read",
@@ -71,7 +71,7 @@ class Seed:
 
     async def rate(self, user_id: int, book_id: int, stars_x2: int, at: datetime) -> None:
         query = "INSERT INTO ratings (guild_id, book_id, user_id, stars_x2, rated_at) VALUES (?, ?, ?, ?, ?)"
-        await self.db.execute(query, (self.guild_id, book_id, user_id, stars_x2, to_db_time(at)))
+        await self.db.execute(query, (self.guild_id, book_id, user_id, stars_x2, db_time(at)))
         await self._stat(book_id, "ratings_count")
         await self._stat(book_id, "ratings_sum_x2", stars_x2)
         await self._stat(book_id, f"stars_{stars_x2 // 2}")
@@ -95,7 +95,7 @@ class Seed:
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
         channel_id, message_id = card or (None, None)
-        params = (self.guild_id, book_id, user_id, stars_x2, body, int(spoiler), to_db_time(at), likes)
+        params = (self.guild_id, book_id, user_id, stars_x2, body, int(spoiler), db_time(at), likes)
         async with self.db.transaction() as conn:
             cursor = await conn.execute(query, (*params, int(imported), channel_id, message_id))
             review_id = cursor.lastrowid

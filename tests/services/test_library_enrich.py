@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.books.enrich import MAX_ATTEMPTS, Enricher, parse_edition, parse_search_doc
 from bot.books.models import BookData
-from bot.db import Database
+from bot.db import Database, db_time
 from bot.db.books import get_book, upsert_book
 from bot.db.library import count_enrichment_queue
 
@@ -122,7 +122,7 @@ async def test_run_once_completes_imported_books_from_the_fixtures(
     assert (sabriel.first_published, sabriel.language) == ("1996", "eng")
     assert sabriel.description is not None
     assert sabriel.description.startswith("Sabriel, daughter of the necromancer Abhorsen")
-    assert sabriel.enriched_at == NOW.isoformat()
+    assert sabriel.enriched_at == db_time(NOW)
     assert sabriel.title == "Sabriel"  # the member's own data is kept
     sicp = await get_book(db, ids["sicp"])
     assert sicp is not None
