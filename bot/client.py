@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -124,6 +125,11 @@ class BookClubBot(commands.Bot):
         if interaction.guild_id is None or user.bot:
             return
         key = (interaction.guild_id, user.id)
-        if self._known_names.get(key) != user.display_name:
+        if self._known_names.get(key) == user.display_name:
+            return
+        try:
             await remember_member(self.db, interaction.guild_id, user.id, user.display_name)
-            self._known_names[key] = user.display_name
+        except sqlite3.Error:  # a name is nice to have; the command itself must still run
+            log.warning("could not store the display name of %s", user.id, exc_info=True)
+            return
+        self._known_names[key] = user.display_name

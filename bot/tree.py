@@ -74,7 +74,9 @@ class BookClubTree(app_commands.CommandTree["BookClubBot"]):
     """Command tree with one central `on_error`; every interaction also records the member's name."""
 
     async def interaction_check(self, interaction: discord.Interaction[BookClubBot]) -> bool:
-        await interaction.client.note_member(interaction)
+        # Not on autocomplete: a keystroke must answer at once and never wait on the writer.
+        if interaction.type is not discord.InteractionType.autocomplete:
+            await interaction.client.note_member(interaction)
         return True
 
     async def on_error(

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 MAX_CHOICES = 25
 REMOTE_MIN_CHARS = 3
 # A transformer runs before the command can defer: leave the command time to answer in 3 s.
-TRANSFORM_BUDGET = 2.0
+TRANSFORM_BUDGET = 1.5
 
 
 async def book_choices(

@@ -13,6 +13,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -42,6 +43,9 @@ def parse_db_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
+
+# Set while the current task holds the writer, to refuse a nested transaction instead of deadlocking.
+_IN_TRANSACTION: ContextVar[bool] = ContextVar("in_transaction", default=False)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -95,16 +99,27 @@ class Database:
     # -- writes --------------------------------------------------------------------------
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """`BEGIN IMMEDIATE` … `COMMIT`, or `ROLLBACK` on any exception. Not re-entrant."""
+        """`BEGIN IMMEDIATE` … `COMMIT`, or `ROLLBACK` on any exception (cancellation included).
+
+        Not re-entrant: inside a transaction use the yielded connection; a nested
+        `transaction()` or `execute()` from the same task raises rather than deadlocking.
+        """
+        if _IN_TRANSACTION.get():
+            raise RuntimeError("nested Database.transaction(): use the connection it yielded")
         async with self._lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            token = _IN_TRANSACTION.set(True)
             try:
+                # BEGIN inside the try: a task cancelled while BEGIN runs in aiosqlite's thread
+                # still rolls back (queued after the BEGIN), never leaving the writer mid-transaction.
+                await self._writer.execute("BEGIN IMMEDIATE")
                 yield self._writer
+                await self._writer.commit()
             except BaseException:
+                # Unconditional: a ROLLBACK outside a transaction is a no-op in sqlite3.
                 await self._writer.rollback()
                 raise
-            else:
-                await self._writer.commit()
+            finally:
+                _IN_TRANSACTION.reset(token)
 
     async def execute(self, query: str, params: Params = ()) -> int:
         """One write statement in its own transaction; returns the number of changed rows."""

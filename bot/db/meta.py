@@ -34,9 +34,15 @@ async def remember_member(db: Database, guild_id: int, user_id: int, display_nam
 
 
 async def club_counts(db: Database, guild_id: int) -> tuple[int, int, int]:
-    """(books, ratings, reviews) this club holds, from the maintained per-book aggregates."""
+    """(books, ratings, reviews) this club holds, from the maintained per-book aggregates.
+
+    A book counts while anyone has it rated, reviewed or shelved: a row whose counters all went
+    back to zero (rated, then unrated) stays behind in book_stats but is not counted.
+    """
     query = """
-        SELECT count(*), coalesce(sum(ratings_count), 0), coalesce(sum(reviews_count), 0)
+        SELECT coalesce(sum(ratings_count + reviews_count + want_to_read + currently_reading
+                            + read_count + did_not_finish > 0), 0),
+               coalesce(sum(ratings_count), 0), coalesce(sum(reviews_count), 0)
         FROM book_stats WHERE guild_id = ?
     """
     row = await db.fetchone(query, (guild_id,))

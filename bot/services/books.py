@@ -226,11 +226,12 @@ async def resolve(
             remote, live = outcome.books, outcome.live
         except ProviderError:
             live = False
-    hits = [hit for hit in (SearchHit.of_data(data) for data in remote) if hit]
-    if len(hits) == 1 or (quick and hits):
-        return await _open_hit(books, remote[0], deadline, live)
-    if hits:
-        return Resolution(hits=tuple(hits), live=live)
+    # Keep each hit with the data behind it: results without an identifier are dropped.
+    pairs = [(data, hit) for data, hit in ((data, SearchHit.of_data(data)) for data in remote) if hit]
+    if len(pairs) == 1 or (quick and pairs):
+        return await _open_hit(books, pairs[0][0], deadline, live)
+    if pairs:
+        return Resolution(hits=tuple(hit for _, hit in pairs), live=live)
     if len(matches) == 1:
         return Resolution(matches[0], live=live)
     if matches:

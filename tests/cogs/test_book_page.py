@@ -61,3 +61,13 @@ async def test_the_page_carries_stars_shelf_and_reviews_controls_through_a_refre
 
     opened = await club.alice.click(refreshed, custom_id=f"rv:open:{book_id}")
     assert opened.acknowledged
+
+
+async def test_display_names_are_stored_by_commands_not_by_keystrokes(club: Club) -> None:
+    await upsert_book(club.db, MIG_PILOT)
+    choices = await club.bob.autocomplete(club.channel, "book show", "book", "mig")
+    assert [c["name"] for c in choices] == ["MIG Pilot by John Barron"]
+    query = "SELECT display_name FROM members WHERE guild_id = ? AND user_id = ?"
+    assert await club.db.fetchval(query, (club.guild.id, club.bob.id)) is None
+    await club.bob.slash(club.channel, "help")
+    assert await club.db.fetchval(query, (club.guild.id, club.bob.id)) == "bob"

@@ -57,3 +57,18 @@ async def test_about_links_an_invite_with_the_permissions_the_readme_lists(club:
     assert f"permissions={INVITE_PERMISSIONS.value}" in text
     assert "scope=bot+applications.commands" in text
     assert f"permissions={INVITE_PERMISSIONS.value}" in (REPO / "README.md").read_text()
+
+
+async def test_about_counts_what_the_club_holds_and_forgets_what_was_undone(club: Club) -> None:
+    from bot.books.models import BookData
+    from bot.db.books import upsert_book
+
+    kept = (await upsert_book(club.db, BookData(title="Kept", authors=("A",)))).book_id
+    undone = (await upsert_book(club.db, BookData(title="Undone", authors=("B",)))).book_id
+    await club.alice.slash(club.channel, "rate", book=f"book:{kept}", stars=4.5)
+    await club.bob.slash(club.channel, "rate", book=f"book:{kept}", stars=3)
+    await club.bob.slash(club.channel, "rate", book=f"book:{undone}", stars=2)
+    await club.bob.slash(club.channel, "unrate", book=f"book:{undone}")
+    result = await club.alice.slash(club.channel, "about")
+    assert result.response is not None
+    assert "**Readers** holds 1 book, 2 ratings and 0 reviews." in text_of(result.response.components)
