@@ -50,6 +50,7 @@ async def run(settings: Settings, *, sync_only: bool = False) -> None:
         ):
             token = settings.discord_token.get_secret_value()
             if sync_only:
+                bot.sync_on_start = False
                 await bot.login(token)  # runs setup_hook, which loads every extension
                 await bot.sync_commands(force=True)
             else:

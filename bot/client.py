@@ -73,6 +73,7 @@ class BookClubBot(commands.Bot):
         self.books = books or BookService(db, clock=clock)
         self.version = __version__
         self.failed_extensions: dict[str, BaseException] = {}
+        self.sync_on_start = True  # `python -m bot sync` turns it off and forces one sync itself
         self._known_names: dict[tuple[int, int], str] = {}
 
     async def setup_hook(self) -> None:
@@ -85,7 +86,8 @@ class BookClubBot(commands.Bot):
             except Exception as exc:
                 self.failed_extensions[extension] = exc
                 log.exception("failed to load extension %s", extension)
-        await self.sync_commands()
+        if self.sync_on_start:
+            await self.sync_commands()
 
     async def close(self) -> None:
         if self.scheduler.running:

@@ -15,6 +15,7 @@ from typing import Literal
 import aiosqlite
 
 from bot.db.database import Database, db_time, parse_db_time
+from bot.db.ratings import bump_book_stats, bump_member_stats
 
 REVIEW_COLUMNS = """
     r.review_id, r.guild_id, r.book_id, r.user_id, r.stars_x2, r.body, r.spoiler, r.created_at,
@@ -114,12 +115,6 @@ async def get_review_line(db: Database, review_id: int) -> ReviewLine | None:
     return None if row is None else line_from_row(row)
 
 
-async def get_rating(db: Database, guild_id: int, book_id: int, user_id: int) -> int | None:
-    query = "SELECT stars_x2 FROM ratings WHERE guild_id = ? AND book_id = ? AND user_id = ?"
-    value = await db.fetchval(query, (guild_id, book_id, user_id))
-    return None if value is None else int(value)
-
-
 async def get_history(db: Database, review_id: int) -> list[HistoryEntry]:
     query = """
         SELECT edited_at, stars_x2, body, spoiler FROM review_history
@@ -153,80 +148,13 @@ async def set_reviews_channel(db: Database, guild_id: int, channel_id: int | Non
     await db.execute(query, (guild_id, channel_id))
 
 
-# -- ratings -------------------------------------------------------------------------------
-async def set_rating_in(
-    conn: aiosqlite.Connection, guild_id: int, book_id: int, user_id: int, stars_x2: int, now: datetime
-) -> None:
-    """Set or replace a member's rating inside a transaction, moving the book and member aggregates.
-
-    A half star counts in its whole-star row (9 → stars_4), as the histogram shows it.
-    """
-    rows = list(
-        await conn.execute_fetchall(
-            "SELECT stars_x2 FROM ratings WHERE guild_id = ? AND book_id = ? AND user_id = ?",
-            (guild_id, book_id, user_id),
-        )
-    )
-    old: int | None = rows[0][0] if rows else None
-    if old == stars_x2:
-        return
-    await conn.execute(
-        """
-        INSERT INTO ratings (guild_id, book_id, user_id, stars_x2, rated_at) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (guild_id, book_id, user_id) DO UPDATE
-            SET stars_x2 = excluded.stars_x2, rated_at = excluded.rated_at
-        """,
-        (guild_id, book_id, user_id, stars_x2, db_time(now)),
-    )
-    added = 0 if old is not None else 1
-    delta_sum = stars_x2 - (old or 0)
-    new_row = f"stars_{stars_x2 // 2}"
-    moves = f"{new_row} = {new_row} + 1"
-    if old is not None:
-        old_row = f"stars_{old // 2}"
-        moves += f", {old_row} = {old_row} - 1"
-    await conn.execute(
-        "INSERT OR IGNORE INTO book_stats (guild_id, book_id) VALUES (?, ?)", (guild_id, book_id)
-    )
-    await conn.execute(
-        f"""
-        UPDATE book_stats
-        SET ratings_count = ratings_count + ?, ratings_sum_x2 = ratings_sum_x2 + ?, {moves}
-        WHERE guild_id = ? AND book_id = ?
-        """,
-        (added, delta_sum, guild_id, book_id),
-    )
-    await conn.execute(
-        "INSERT OR IGNORE INTO member_stats (guild_id, user_id) VALUES (?, ?)", (guild_id, user_id)
-    )
-    await conn.execute(
-        """
-        UPDATE member_stats SET ratings_count = ratings_count + ?, ratings_sum_x2 = ratings_sum_x2 + ?
-        WHERE guild_id = ? AND user_id = ?
-        """,
-        (added, delta_sum, guild_id, user_id),
-    )
-
-
 # -- writes --------------------------------------------------------------------------------
 async def _move_review_counters(
     conn: aiosqlite.Connection, guild_id: int, book_id: int, user_id: int, delta: int
 ) -> None:
-    """book_stats / member_stats reviews_count (review_star_counts follows by trigger, see 0009)."""
-    await conn.execute(
-        "INSERT OR IGNORE INTO book_stats (guild_id, book_id) VALUES (?, ?)", (guild_id, book_id)
-    )
-    await conn.execute(
-        "UPDATE book_stats SET reviews_count = reviews_count + ? WHERE guild_id = ? AND book_id = ?",
-        (delta, guild_id, book_id),
-    )
-    await conn.execute(
-        "INSERT OR IGNORE INTO member_stats (guild_id, user_id) VALUES (?, ?)", (guild_id, user_id)
-    )
-    await conn.execute(
-        "UPDATE member_stats SET reviews_count = reviews_count + ? WHERE guild_id = ? AND user_id = ?",
-        (delta, guild_id, user_id),
-    )
+    """book_stats / member_stats reviews_count (review_star_counts follows by trigger, see 0007)."""
+    await bump_book_stats(conn, guild_id, book_id, {"reviews_count": delta})
+    await bump_member_stats(conn, guild_id, user_id, {"reviews_count": delta})
 
 
 async def insert_review_in(

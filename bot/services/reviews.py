@@ -15,6 +15,7 @@ from typing import Literal
 
 from bot.db import Database
 from bot.db import reviews as store
+from bot.db.ratings import write_rating_in
 from bot.db.reviews import PageRequest, Review, ReviewLine, Sort
 from bot.errors import UserFacingError
 from bot.services.stats import plural, stars_text
@@ -128,7 +129,7 @@ async def save_review(
                 await store.update_review_in(
                     conn, existing, stars_x2=stars_x2, body=body, spoiler=spoiler, now=now
                 )
-        await store.set_rating_in(conn, guild_id, book_id, user_id, stars_x2, now)
+        await write_rating_in(conn, guild_id, user_id, book_id, stars_x2, now)
     review = await store.get_review_by_id(db, review_id)
     assert review is not None
     return review, existing is None

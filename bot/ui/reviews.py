@@ -19,6 +19,7 @@ import discord
 from bot.books.models import Book
 from bot.db import reviews as store
 from bot.db.books import get_book
+from bot.db.ratings import get_rating
 from bot.db.reviews import Review, ReviewLine
 from bot.errors import UserFacingError
 from bot.services import reviews as service
@@ -603,7 +604,7 @@ async def open_review_modal(
         raise UserFacingError("Reviews belong to a server's club; use this inside a server.")
     db = interaction.client.db
     existing = await store.get_review(db, interaction.guild_id, book.book_id, interaction.user.id)
-    rating = await store.get_rating(db, interaction.guild_id, book.book_id, interaction.user.id)
+    rating = await get_rating(db, interaction.guild_id, book.book_id, interaction.user.id)
     keep = existing.spoiler if existing else False
     modal = ReviewModal(book, existing=existing, rating=rating, spoiler=keep if spoiler is None else spoiler)
     await interaction.response.send_modal(modal)

@@ -10,7 +10,8 @@ import discord
 from bot.books.models import Book, BookData
 from bot.db import Database
 from bot.db.books import upsert_book
-from bot.db.reviews import insert_review_in, set_rating_in
+from bot.db.ratings import write_rating_in
+from bot.db.reviews import insert_review_in
 from tests.cogs.test_meta import text_of
 
 BASE = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -57,7 +58,7 @@ async def seed_reviews(
                 spoiler=spoiler,
                 created_at=BASE + timedelta(days=i),
             )
-            await set_rating_in(conn, guild_id, book_id, user, stars_x2, BASE)
+            await write_rating_in(conn, guild_id, user, book_id, stars_x2, BASE)
             ids.append(review_id)
     return ids
 

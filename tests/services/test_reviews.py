@@ -9,6 +9,7 @@ import pytest
 
 from bot.db import Database
 from bot.db import reviews as store
+from bot.db.ratings import get_rating, write_rating_in
 from bot.errors import UserFacingError
 from bot.services import reviews as service
 from bot.services.reviews import ListState
@@ -27,12 +28,12 @@ async def row(db: Database, query: str, *params: object) -> tuple[object, ...]:
 async def test_rating_aggregates_follow_set_and_replace(db: Database) -> None:
     book = await seed_book(db)
     async with db.transaction() as conn:
-        await store.set_rating_in(conn, GUILD, book.book_id, 7, 9, NOW)
+        await write_rating_in(conn, GUILD, 7, book.book_id, 9, NOW)
     stats = "SELECT ratings_count, ratings_sum_x2, stars_4, stars_5 FROM book_stats WHERE book_id = ?"
     assert await row(db, stats, book.book_id) == (1, 9, 1, 0)  # 4½ counts in the 4-star row
     async with db.transaction() as conn:
-        await store.set_rating_in(conn, GUILD, book.book_id, 7, 10, NOW)
-        await store.set_rating_in(conn, GUILD, book.book_id, 7, 10, NOW)  # unchanged: no double count
+        await write_rating_in(conn, GUILD, 7, book.book_id, 10, NOW)
+        await write_rating_in(conn, GUILD, 7, book.book_id, 10, NOW)  # unchanged: no double count
     assert await row(db, stats, book.book_id) == (1, 10, 0, 1)
     member = "SELECT ratings_count, ratings_sum_x2 FROM member_stats WHERE user_id = 7"
     assert await row(db, member) == (1, 10)
@@ -58,7 +59,7 @@ async def test_write_edit_delete_keep_counters_and_history(db: Database) -> None
         WHERE b.book_id = ? AND m.user_id = 7
     """
     assert await row(db, counts, book.book_id) == (1, 1)
-    assert await store.get_rating(db, GUILD, book.book_id, 7) == 9
+    assert await get_rating(db, GUILD, book.book_id, 7) == 9
     assert await store.count_reviews(db, GUILD, book.book_id, 4, None) == 1
 
     later = NOW + timedelta(days=2)
@@ -91,7 +92,7 @@ async def test_write_edit_delete_keep_counters_and_history(db: Database) -> None
     assert await row(db, counts, book.book_id) == (1, 1)  # an edit is not a new review
     assert await store.count_reviews(db, GUILD, book.book_id, 4, None) == 0
     assert await store.count_reviews(db, GUILD, book.book_id, 2, None) == 1
-    assert await store.get_rating(db, GUILD, book.book_id, 7) == 4
+    assert await get_rating(db, GUILD, book.book_id, 7) == 4
 
     await service.delete_review(db, again)
     assert await row(db, counts, book.book_id) == (0, 0)
