@@ -21,8 +21,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.db import open_database
-from bot.db.reviews import PageRequest, count_reviews, iso, page_ids
+from bench.common import Row, format_table
+from bot.db import db_time, open_database
+from bot.db.reviews import PageRequest, count_reviews, page_ids
 from bot.services.reviews import PER_PAGE, ListState, load_page
 
 GUILD, BOOK, OTHER_BOOK = 1, 1, 2
@@ -39,7 +40,7 @@ def build(path: Path, reviews: int) -> None:
     for book, count in ((BOOK, reviews), (OTHER_BOOK, reviews // 10)):
         for i in range(count):
             stars = rng.choice((2, 3, 4, 5, 6, 7, 8, 8, 9, 10, 10))
-            created = iso(start + timedelta(minutes=i * 7 + rng.randint(0, 5)))
+            created = db_time(start + timedelta(minutes=i * 7 + rng.randint(0, 5)))
             words = " ".join(
                 rng.choice(("good", "slow", "pilot", "escape", "cold", "war")) for _ in range(12)
             )
@@ -83,9 +84,8 @@ def timed_sync(action: Callable[[], Any]) -> float:
     return statistics.median(samples)
 
 
-def row(name: str, value: float, baseline: float) -> str:
-    ratio = value / baseline if baseline else float("inf")
-    return f"{name:<44} | {value:9.3f} ms | {baseline:9.3f} ms | {ratio:6.2f}"
+def row(name: str, value: float, baseline: float) -> Row:
+    return Row("reviews", name, value, baseline)
 
 
 # The same keyset queries, written by hand for raw sqlite3: (anchor key lookup, page query).
@@ -109,8 +109,8 @@ def raw_keyset(raw: sqlite3.Connection, sort: str, anchor: int) -> list[Any]:
     return raw.execute(query, (GUILD, BOOK, *values, PER_PAGE)).fetchall()
 
 
-async def run(reviews: int) -> list[str]:
-    out: list[str] = []
+async def run(reviews: int) -> list[Row]:
+    out: list[Row] = []
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.sqlite3"
         db = await open_database(path)
@@ -118,8 +118,10 @@ async def run(reviews: int) -> list[str]:
         build(path, reviews)
         raw = sqlite3.connect(path)
         target_page = min(1000, reviews // PER_PAGE)
-        out.append(f"# {reviews:,} reviews of one book in one server; page {target_page} vs page 1")
-        out.append(f"{'name':<44} | {'value':>12} | {'baseline':>12} | ratio")
+        print(
+            f"# reviews: {reviews:,} reviews of one book in one server; page {target_page} vs page 1",
+            file=sys.stderr,
+        )
 
         for sort in ("newest", "oldest", "highest", "lowest", "liked"):
             state = ListState(BOOK, sort)  # type: ignore[arg-type]
@@ -224,17 +226,18 @@ async def run(reviews: int) -> list[str]:
             "ORDER BY stars_key DESC, created_at DESC, review_id DESC LIMIT 5",
             (GUILD, BOOK, 8, "2021", 1),
         ).fetchall()
-        out.append("# plan (highest, keyset): " + " / ".join(str(step[-1]) for step in plan))
+        print(
+            "# reviews: plan (highest, keyset): " + " / ".join(str(step[-1]) for step in plan),
+            file=sys.stderr,
+        )
         raw.close()
         await db.close()
     return out
 
 
-def main() -> None:
-    reviews = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    for line in asyncio.run(run(reviews)):
-        print(line)
+def main(reviews: int = 100_000) -> list[Row]:
+    return asyncio.run(run(reviews))
 
 
 if __name__ == "__main__":
-    main()
+    print(format_table(main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)))
