@@ -56,6 +56,8 @@ class BookClubBot(commands.Bot):
         clock: Callable[[], datetime] = utcnow,
         books: BookService | None = None,
     ) -> None:
+        # A book club needs no voice: skip discord.py's start-up warnings about its libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.default()  # non-privileged only: no members, no message content
         super().__init__(
             command_prefix=commands.when_mentioned,
