@@ -70,6 +70,7 @@ class Digest(commands.Cog):
 
     # -- lifecycle -------------------------------------------------------------------------
     async def cog_load(self) -> None:
+        await service.load_zone_names()  # before the first /digest setup autocomplete needs them
         for schedule in await all_schedules(self.bot.db):
             self.schedule_job(schedule)
         self._catch_up = asyncio.create_task(self.catch_up())
@@ -133,7 +134,14 @@ class Digest(commands.Cog):
             self.bot.db, guild_id, now, grace=self.grace, post_empty=self.bot.settings.digest_post_empty
         )
         if due.action is Action.POST:
-            await self._send(due, now)
+            try:
+                await self._send(due, now)
+            except Exception as exc:
+                # _send records what it can foresee; anything else must not leave the week 'claimed'
+                # with no word in /digest status. The job itself stays scheduled.
+                await self._failed(due, service.log_failure(exc, guild_id, due.period), now)
+        elif due.action is Action.FAILED:
+            log.warning("digest of guild %s for %s could not be built", guild_id, due.period)
         elif due.action is Action.MISSED:
             log.warning("digest of guild %s due %s was missed (outside the grace window)", guild_id, due.slot)
         else:
@@ -178,6 +186,16 @@ class Digest(commands.Cog):
             await self._failed(
                 due,
                 f"The digest could not be posted{partial}: {reason}.",
+                now,
+                channel_id=channel.id,
+                message_id=first.id if first else None,
+                messages=sent,
+            )
+            return
+        except Exception as exc:  # rendering, or anything else: logged with its traceback, shown by id
+            await self._failed(
+                due,
+                service.log_failure(exc, guild.id, due.period, sent=sent),
                 now,
                 channel_id=channel.id,
                 message_id=first.id if first else None,

@@ -8,7 +8,10 @@ an overlapping trigger, the start-up catch-up, a restarted bot — finds the row
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -21,6 +24,8 @@ from bot.db import digest as store
 from bot.db.database import Database
 from bot.db.digest import FinishedEntry, PostRecord, ReadingEntry, ReviewEntry, Schedule, WantedEntry
 from bot.errors import UserFacingError
+
+log = logging.getLogger(__name__)
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -65,6 +70,11 @@ def parse_weekday(name: str) -> int:
 def _zone_names() -> dict[str, str]:
     """Every IANA zone name, keyed by its lower-case form."""
     return {name.lower(): name for name in sorted(available_timezones())}
+
+
+async def load_zone_names() -> None:
+    """Read the zone list once, in a thread: it walks the tzdata files, too slow for the event loop."""
+    await asyncio.to_thread(_zone_names)
 
 
 def parse_timezone(name: str) -> str:
@@ -249,6 +259,7 @@ class Action(Enum):
     NOT_DUE = "not due"  # the latest slot predates the schedule
     ALREADY = "already"  # someone already claimed this week
     MISSED = "missed"  # due longer ago than the grace window: recorded, not posted
+    FAILED = "failed"  # claimed, but its content could not be built: recorded, not posted
     SKIPPED = "skipped"  # a quiet week and quiet weeks are not posted
 
 
@@ -292,11 +303,29 @@ async def claim_due(
     # sending instead would turn that same crash into a second post.
     if not await store.claim_period(db, guild_id, period, slot, now):
         return Due(Action.ALREADY, schedule, period, slot)
-    digest = await build_digest(db, guild_id, week_before(slot, schedule.timezone), slot)
+    try:
+        digest = await build_digest(db, guild_id, week_before(slot, schedule.timezone), slot)
+    except Exception as exc:
+        # Whatever went wrong (a malformed stored row, say), the claimed week must not stay
+        # silently 'claimed': record it as failed so /digest status says so.
+        error = log_failure(exc, guild_id, period)
+        due = Due(Action.FAILED, schedule, period, slot)
+        await record_failed(db, due, error, now=now)
+        return due
     if digest.quiet and not post_empty:
         await store.finish_period(db, guild_id, period, status="skipped", now=now)
         return Due(Action.SKIPPED, schedule, period, slot, digest)
     return Due(Action.POST, schedule, period, slot, digest)
+
+
+def log_failure(error: BaseException, guild_id: int, period: str | None, *, sent: int = 0) -> str:
+    """Log `error` with its traceback under a short error id; return the text /digest status
+    shows, which carries the same id so the log entry can be found."""
+    error_id = secrets.token_hex(4)
+    log.error("digest of guild %s for %s failed (error id %s)", guild_id, period, error_id, exc_info=error)
+    if sent:
+        return f"The digest could not be posted after {sent} of its messages (error id `{error_id}`)."
+    return f"The digest could not be built (error id `{error_id}`)."
 
 
 async def record_posted(

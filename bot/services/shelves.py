@@ -181,14 +181,40 @@ class Progress:
         return progress_phrase(self.page, self.pages, self.percent)
 
 
-def progress_phrase(page: int | None, pages: int | None, percent: int | None) -> str:
+def progress_percent(page: int | None, pages: int | None, percent: int | None) -> int | None:
+    """How far through the book a reader is, in whole percent (floored, at most 100).
+
+    The page is the truth when the page count is known: progress saved by page while the count
+    was unknown has no stored percent, and a count filled in later would leave a stored one stale.
+    Otherwise the stored percent, or None when there is none.
+    """
     if page is not None and pages:
-        return f"is on page {page:,} of {pages:,} ({percent}%)"
+        return min(100, page * 100 // pages)
+    return percent
+
+
+def progress_phrase(page: int | None, pages: int | None, percent: int | None) -> str:
+    """`is on page 120 of 222 (54%)`, `is on page 120`, `is at 54%`, or `has just started`."""
+    shown = progress_percent(page, pages, percent)
+    if page is not None and pages:
+        return f"is on page {page:,} of {pages:,} ({shown}%)"
     if page is not None:
-        return f"is on page {page:,}"
-    if percent is not None:
-        return f"is at {percent}%"
+        return f"is on page {page:,}" + (f" ({shown}%)" if shown is not None else "")
+    if shown is not None:
+        return f"is at {shown}%"
     return "has just started"
+
+
+def progress_brief(page: int | None, pages: int | None, percent: int | None) -> str:
+    """The same place in a few characters: `p. 120/222 · 54%`, `p. 120`, `54%`, or `just started`."""
+    shown = progress_percent(page, pages, percent)
+    if page is not None and pages:
+        return f"p. {page}/{pages} · {shown}%"
+    if page is not None:
+        return f"p. {page}" + (f" · {shown}%" if shown is not None else "")
+    if shown is not None:
+        return f"{shown}%"
+    return "just started"
 
 
 def check_progress(page: int | None, percent: int | None) -> None:
@@ -218,8 +244,7 @@ async def record_progress(
         pages = book.pages or None
         if page is not None and pages is not None and page > pages:
             raise UserFacingError(f"*{book.title}* has {pages:,} pages; page {page:,} is beyond its end.")
-        if page is not None and pages is not None:
-            percent = page * 100 // pages
+        percent = progress_percent(page, pages, percent)
         previous = book.entry.shelf if book.entry else None
         entry = book.entry
         if previous != "currently-reading":

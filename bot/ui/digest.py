@@ -11,7 +11,9 @@ from discord.utils import escape_markdown, format_dt
 
 from bot.db.digest import FinishedEntry, ReadingEntry, ReviewEntry, WantedEntry
 from bot.services.digest import WEEKDAYS, Digest, DigestStatus
-from bot.ui.meta import ACCENT, plural
+from bot.services.shelves import progress_brief
+from bot.services.stats import plural, stars_text
+from bot.ui.meta import ACCENT
 
 # Discord allows 4,000 characters of text across all of a Components V2 message's text
 # displays; the margin keeps a long line from tipping a page over.
@@ -21,11 +23,6 @@ NOBODY = "A club member"
 
 def message_link(guild_id: int, channel_id: int, message_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
-
-
-def stars(stars_x2: int) -> str:
-    """9 → '★★★★½'."""
-    return "★" * (stars_x2 // 2) + ("½" if stars_x2 % 2 else "")
 
 
 def _clip(text: str, limit: int) -> str:
@@ -43,33 +40,22 @@ def _book(title: str, authors: str) -> str:
     return f"{text} by {escape_markdown(_clip(author, 60))}" if author else text
 
 
-def progress(page: int | None, pages: int | None, percent: int | None) -> str:
-    """`p. 120/222 · 54%` (floored), `p. 120`, `54%`, or `just started`."""
-    if page is not None and pages:
-        return f"p. {page}/{pages} · {min(100, page * 100 // pages)}%"
-    if page is not None:
-        return f"p. {page}" + (f" · {percent}%" if percent is not None else "")
-    if percent is not None:
-        return f"{percent}%"
-    return "just started"
-
-
 def reading_line(entry: ReadingEntry) -> str:
-    line = f"{_name(entry.member)} — {_book(entry.title, entry.authors)} · " + progress(
+    line = f"{_name(entry.member)} — {_book(entry.title, entry.authors)} · " + progress_brief(
         entry.page, entry.pages, entry.percent
     )
     return line + (f" · since {format_dt(entry.since, 'd')}" if entry.since else "")
 
 
 def finished_line(entry: FinishedEntry) -> str:
-    rating = stars(entry.stars_x2) if entry.stars_x2 else "not rated yet"
+    rating = stars_text(entry.stars_x2) if entry.stars_x2 else "not rated yet"
     return f"{_name(entry.member)} finished {_book(entry.title, entry.authors)} — {rating}"
 
 
 def review_line(entry: ReviewEntry, guild_id: int) -> str:
     parts = [f"{_name(entry.member)} on *{escape_markdown(_clip(entry.title, 120))}*"]
     if entry.stars_x2:
-        parts.append(stars(entry.stars_x2))
+        parts.append(stars_text(entry.stars_x2))
     if entry.likes:
         parts.append(plural(entry.likes, "like"))
     line = " · ".join(parts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.services.library import ImportSummary
+from bot.services.stats import plural
 
 BAR_CELLS = 8
 MAX_SKIPPED_LINES = 15
@@ -17,14 +18,10 @@ def progress_text(done: int, total: int) -> str:
     return f"Importing… {done}/{total} {bar} {int(share * 100)}%"
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def summary_text(summary: ImportSummary) -> str:
     """The closing message: counts, then each skipped line with its reason (capped)."""
     name = _FORMAT_NAMES.get(summary.format, summary.format)
-    lines = [f"**{name} import finished** — {_plural(summary.total, 'row')}."]
+    lines = [f"**{name} import finished** — {plural(summary.total, 'row')}."]
     if summary.resumed_from is not None:
         lines.append(
             f"(This completes an earlier import of the same file that stopped after {summary.resumed_from} rows.)"
@@ -33,15 +30,15 @@ def summary_text(summary: ImportSummary) -> str:
         f"{summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged, "
         f"{len(summary.skipped)} skipped."
     )
-    lines.append(f"{_plural(summary.ratings, 'rating')} and {_plural(summary.reviews, 'review')} imported.")
+    lines.append(f"{plural(summary.ratings, 'rating')} and {plural(summary.reviews, 'review')} imported.")
     if summary.reviews_shortened:
         lines.append(
-            f"{_plural(summary.reviews_shortened, 'review')} over 4,000 characters "
+            f"{plural(summary.reviews_shortened, 'review')} over 4,000 characters "
             f"{'was' if summary.reviews_shortened == 1 else 'were'} shortened to fit."
         )
     if summary.books_created:
         lines.append(
-            f"{_plural(summary.books_created, 'new book')} added to the catalogue; those with an ISBN "
+            f"{plural(summary.books_created, 'new book')} added to the catalogue; those with an ISBN "
             "get their cover and details from Open Library in the background."
         )
     if summary.skipped:

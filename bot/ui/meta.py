@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.services.stats import plural
+
 ACCENT = discord.Colour.from_rgb(0x8B, 0x5E, 0x3C)  # a book-binding brown
 
 # What the bot needs in a channel: post pages, review cards with a thread, digests and exports.
@@ -25,12 +27,6 @@ def invite_url(application_id: int) -> str:
     return discord.utils.oauth_url(
         application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
     )
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """`1 book`, `2 books`, `0 books`."""
-    word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{count:,} {word}"
 
 
 @dataclass(frozen=True, slots=True)

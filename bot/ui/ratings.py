@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
+from bot.db import parse_db_time
 from bot.db.profiles import display_name
 from bot.db.shelves import ShelvedBook
 from bot.errors import UserFacingError
@@ -53,15 +53,18 @@ def guild_of(interaction: discord.Interaction[Any]) -> int:
 
 
 def when(stamp: str | None, style: discord.utils.TimestampStyle = "d") -> str:
-    """A stored ISO timestamp as a Discord timestamp (shown in each reader's own time zone)."""
+    """A stored time as a Discord timestamp (shown in each reader's own time zone).
+
+    Every writer stores `bot.db.db_time` stamps or, for imported dates, ISO dates, both read by
+    `parse_db_time`. Anything else is a bug elsewhere: logged, and shown as unknown, not raised.
+    """
     if not stamp:
         return "—"
     try:
-        moment = datetime.fromisoformat(stamp)
-    except ValueError:  # written by something else (an import, say): show it as it is
-        return stamp
-    if moment.tzinfo is None:  # a bare date such as an import's `2024-03-01`
-        moment = moment.replace(tzinfo=UTC)
+        moment = parse_db_time(stamp)
+    except ValueError:
+        log.warning("not a stored time: %r", stamp[:40])
+        return "—"
     return discord.utils.format_dt(moment, style)
 
 

@@ -4,6 +4,9 @@ job with an explicit `now` or by moving the bot's clock, never by sleeping."""
 from __future__ import annotations
 
 import asyncio
+import re
+import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
@@ -11,6 +14,7 @@ import discord
 import pytest
 import simcord
 
+import bot.ui.digest
 from bot.db import digest as store
 from bot.services import digest as service
 from bot.services.digest import Action
@@ -153,10 +157,22 @@ async def test_manage_server_is_required(club: Club) -> None:
     assert "Manage Server" in result.response.content
     assert await store.get_schedule(club.db, club.guild.id) is not None
     # Status and preview are not changes: every member may use them.
+    await seed_readers(club, 1)
     status = await club.alice.slash(club.channel, "digest status")
     assert status.response is not None
     preview = await club.alice.slash(club.channel, "digest preview")
-    assert preview.followups or preview.response is not None
+    assert preview.ephemeral
+    shown = preview_messages(preview)
+    assert len(shown) == 1
+    assert all(message.ephemeral for message in shown)
+    text = text_of(shown[0].components)
+    assert "Readers — weekly digest" in text
+    assert "### Currently reading · 1 member" in text
+    assert (
+        "**Reader 001 @everyone** — *MIG Pilot: The Final Escape of Lt. Belenko* by John Barron · p. 120/222 · 54%"
+        in text
+    )
+    assert messages_in(club.channel) == []
     club.take_errors()
 
 
@@ -173,6 +189,25 @@ async def test_timezone_autocomplete(club: Club) -> None:
     assert [choice["value"] for choice in choices] == ["Asia/Kathmandu"]
     many = await club.admin.autocomplete(club.channel, "digest setup", "timezone", "america/")
     assert len(many) == 25
+
+
+async def test_zone_names_are_read_off_the_event_loop(club: Club, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = service.available_timezones
+    threads: list[threading.Thread] = []
+
+    def recording() -> set[str]:
+        threads.append(threading.current_thread())
+        return real()
+
+    monkeypatch.setattr(service, "available_timezones", recording)
+    service._zone_names.cache_clear()
+    await club.bot.reload_extension("cogs.digest")
+    await club.env.settle()
+    assert len(threads) == 1
+    assert threads[0] is not threading.main_thread()  # cog_load read them in a worker thread
+    choices = await club.admin.autocomplete(club.channel, "digest setup", "timezone", "prague")
+    assert [choice["value"] for choice in choices] == ["Europe/Prague"]
+    assert len(threads) == 1  # the autocomplete used what was read then
 
 
 # -- the weekly post -----------------------------------------------------------------------
@@ -351,6 +386,70 @@ async def test_a_permission_taken_away_is_recorded(club: Club) -> None:
     await cog(club).post_digest(club.guild.id, SLOT)
     assert messages_in(club.channel) == []
     assert "I need the Send Messages permission there" in await status_text(club)
+
+
+ERROR_ID = r"\(error id `[0-9a-f]{8}`\)"
+
+
+async def test_a_digest_that_cannot_be_built_is_recorded(club: Club) -> None:
+    await set_up(club)
+    await seed_readers(club, 2)
+    await club.db.execute("UPDATE shelves SET started_at = 'last Tuesday' WHERE user_id = 2")  # malformed
+    assert await cog(club).post_digest(club.guild.id, SLOT) is Action.FAILED
+    assert messages_in(club.channel) == []
+    assert re.search(
+        rf"\*\*Last error:\*\* \(<t:\d+:R>\) The digest could not be built {ERROR_ID}\.",
+        await status_text(club),
+    )
+    record = await store.get_post(club.db, club.guild.id, "2026-W48")
+    assert record is not None
+    assert record.status == "failed"
+    # The job stays; once the row is sound, next week posts and clears the error.
+    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is not None
+    await club.db.execute("UPDATE shelves SET started_at = added_at WHERE user_id = 2")
+    assert await cog(club).post_digest(club.guild.id, SLOT + WEEK) is Action.POST
+    assert len(messages_in(club.channel)) == 1
+    assert "**Last error:** none" in await status_text(club)
+
+
+async def test_a_rendering_failure_is_recorded(club: Club, monkeypatch: pytest.MonkeyPatch) -> None:
+    await set_up(club)
+    await seed_readers(club, 3)
+
+    def broken_renderer(blocks: list[str]) -> discord.ui.LayoutView:
+        raise ValueError("a renderer bug")
+
+    monkeypatch.setattr(bot.ui.digest, "page_view", broken_renderer)
+    assert await cog(club).post_digest(club.guild.id, SLOT) is Action.POST
+    assert messages_in(club.channel) == []
+    status = await status_text(club)
+    assert re.search(rf"\*\*Last error:\*\* \(<t:\d+:R>\) The digest could not be built {ERROR_ID}\.", status)
+    assert "**Last post:** none yet" in status
+    record = await store.get_post(club.db, club.guild.id, "2026-W48")
+    assert record is not None
+    assert (record.status, record.message_id, record.messages) == ("failed", None, 0)
+    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is not None
+    # The week stays taken: a later trigger does not try again.
+    assert await cog(club).post_digest(club.guild.id, SLOT + timedelta(minutes=5)) is Action.ALREADY
+    assert messages_in(club.channel) == []
+
+
+async def test_any_other_failure_while_sending_is_recorded(
+    club: Club, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await set_up(club)
+
+    def broken(channel: discord.TextChannel) -> str | None:
+        raise RuntimeError("a bug before the first message")
+
+    loaded = sys.modules[type(cog(club)).__module__]  # the module the extension loader ran
+    monkeypatch.setattr(loaded, "cannot_post", broken)
+    assert await cog(club).post_digest(club.guild.id, SLOT) is Action.POST
+    assert messages_in(club.channel) == []
+    assert re.search(rf"The digest could not be built {ERROR_ID}\.", await status_text(club))
+    record = await store.get_post(club.db, club.guild.id, "2026-W48")
+    assert record is not None
+    assert record.status == "failed"
 
 
 # -- preview, status, off, leaving ---------------------------------------------------------

@@ -108,6 +108,24 @@ async def test_shelf_show_defaults_to_yourself_and_all_shelves(club: Club) -> No
     assert "on page 10 of 222 (4%)" in text
 
 
+async def test_a_page_count_found_later_shows_a_percent_not_none(club: Club) -> None:
+    book_id = await seed_book(club.db, BookData(title="Unpaged", authors=("Ann Author",)))
+    result = await club.alice.slash(club.channel, "progress", book=f"book:{book_id}", page=120)
+    assert result.response is not None
+    assert result.response.content == "**alice** is on page 120 in *Unpaged*."
+    # Enrichment fills in the page count afterwards; the stored percent stays NULL.
+    await club.db.execute("UPDATE books SET pages = 222 WHERE book_id = ?", (book_id,))
+    shelf = await club.alice.slash(club.channel, "shelf show")
+    assert shelf.response is not None
+    shelf_text = text_of(shelf.response.components)
+    assert "on page 120 of 222 (54%)" in shelf_text
+    profile = await club.bob.slash(club.channel, "profile", member=club.alice)
+    assert profile.response is not None
+    profile_text = text_of(profile.response.components)
+    assert "**Reading now**\n- *Unpaged* — on page 120 of 222 (54%)" in profile_text
+    assert "None" not in shelf_text + profile_text
+
+
 async def test_progress_by_page_moves_the_book_to_currently_reading(club: Club) -> None:
     book_id = await seed_book(club.db)
     await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="want-to-read")

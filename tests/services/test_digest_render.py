@@ -9,15 +9,14 @@ import pytest
 
 from bot.db.digest import FinishedEntry, ReadingEntry, ReviewEntry, WantedEntry
 from bot.services.digest import Digest
+from bot.services.shelves import progress_brief
 from bot.ui.digest import (
     TEXT_BUDGET,
     digest_pages,
     digest_views,
     finished_line,
-    progress,
     reading_line,
     review_line,
-    stars,
 )
 
 END = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)
@@ -51,11 +50,12 @@ def reader(user_id: int, name: str | None = None, title: str = "Dune") -> Readin
     ],
 )
 def test_progress(page: int | None, pages: int | None, percent: int | None, shown: str) -> None:
-    assert progress(page, pages, percent) == shown
+    assert progress_brief(page, pages, percent) == shown
 
 
-def test_stars() -> None:
-    assert [stars(n) for n in (2, 5, 9, 10)] == ["★", "★★½", "★★★★½", "★★★★★"]
+def test_finished_lines_show_half_stars() -> None:
+    shown = [finished_line(FinishedEntry(7, "Ann", "Dune", "", n, END)) for n in (2, 5, 9, 10)]
+    assert [line.rsplit(" — ", 1)[1] for line in shown] == ["★", "★★½", "★★★★½", "★★★★★"]
 
 
 def test_lines_use_names_never_mentions_and_escape_markdown() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +16,7 @@ from bot.db.digest import Schedule
 from bot.errors import UserFacingError
 from bot.services import digest as service
 from bot.services.digest import Action
+from tests.services.test_digest_content import Seed
 
 GUILD = 1001
 CHANNEL = 2002
@@ -252,6 +255,40 @@ async def test_failure_is_recorded_and_cleared_by_the_next_success(db: Database)
     assert status.schedule.last_error is None
     assert status.last is not None
     assert status.last.message_id == 9
+
+
+async def test_a_digest_that_cannot_be_built_is_recorded_not_lost(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    await set_up(db)
+    seed = Seed(db, GUILD)
+    book = await seed.book("Dune", "Frank Herbert", 412)
+    await seed.shelf(7, book, "currently-reading", at=SLOT - timedelta(days=2), page=10)
+    await db.execute("UPDATE shelves SET started_at = 'last Tuesday' WHERE user_id = 7")  # malformed
+    with caplog.at_level(logging.ERROR, logger="bot.services.digest"):
+        due = await service.claim_due(db, GUILD, SLOT, grace=GRACE)
+    assert due.action is Action.FAILED
+    assert due.digest is None
+    record = await store.get_post(db, GUILD, "2026-W48")
+    assert record is not None
+    assert record.status == "failed"
+    assert record.error is not None
+    match = re.fullmatch(r"The digest could not be built \(error id `([0-9a-f]{8})`\)\.", record.error)
+    assert match is not None
+    status = await service.status(db, GUILD, SLOT)
+    assert status.schedule is not None
+    assert status.schedule.last_error == record.error
+    assert status.schedule.last_error_at == SLOT
+    # The log has the traceback under the same id.
+    [logged] = [r for r in caplog.records if match.group(1) in r.getMessage()]
+    assert logged.exc_info is not None
+    assert isinstance(logged.exc_info[1], ValueError)
+    # The week stays taken (never posted twice); once the row is sound, next week posts.
+    assert (
+        await service.claim_due(db, GUILD, SLOT + timedelta(hours=1), grace=GRACE)
+    ).action is Action.ALREADY
+    await db.execute("UPDATE shelves SET started_at = added_at WHERE user_id = 7")
+    assert (await service.claim_due(db, GUILD, SLOT + timedelta(days=7), grace=GRACE)).action is Action.POST
 
 
 async def test_setting_again_replaces_and_off_forgets(db: Database) -> None:

@@ -72,6 +72,13 @@ def test_progress_phrases_and_checks() -> None:
     assert progress_phrase(120, 222, 54) == "is on page 120 of 222 (54%)"
     assert progress_phrase(120, None, None) == "is on page 120"
     assert progress_phrase(None, 222, 30) == "is at 30%"
+    assert progress_phrase(None, None, None) == "has just started"
+    # Saved by page while the page count was unknown (no percent stored), the count filled in later:
+    assert progress_phrase(120, 222, None) == "is on page 120 of 222 (54%)"
+    # The page decides once the count is known, floored and never past the end.
+    assert progress_phrase(120, 300, 54) == "is on page 120 of 300 (40%)"
+    assert progress_phrase(300, 222, None) == "is on page 300 of 222 (100%)"
+    assert progress_phrase(1_200, None, 40) == "is on page 1,200 (40%)"
     for page, percent in ((None, None), (1, 1)):
         with pytest.raises(UserFacingError, match="either `page` or `percent`"):
             check_progress(page, percent)
@@ -117,6 +124,25 @@ async def test_progress_without_a_page_count(db: Database) -> None:
     progress = await record_progress(db, GUILD, 1, book_id, page=5000, now=NOW)
     assert progress.phrase == "is on page 5,000"
     assert not progress.finished
+    row = await db.fetchone("SELECT page, percent FROM shelves WHERE book_id = ?", (book_id,))
+    assert row is not None
+    assert tuple(row) == (5000, None)
+
+
+async def test_a_page_count_found_later_gives_progress_its_percent(db: Database) -> None:
+    book_id = await book(db, "Unpaged", pages=None)
+    await record_progress(db, GUILD, 1, book_id, page=120, now=NOW)
+    await db.execute("UPDATE books SET pages = 222 WHERE book_id = ?", (book_id,))  # as enrichment does
+    shelf = await load_shelf_page(db, GUILD, 1, "currently-reading", 0)
+    [shelved] = shelf.books
+    assert shelved.entry is not None
+    assert (shelved.pages, shelved.entry.page, shelved.entry.percent) == (222, 120, None)
+    assert progress_phrase(shelved.entry.page, shelved.pages, shelved.entry.percent) == (
+        "is on page 120 of 222 (54%)"
+    )
+    profile = await load_profile(db, GUILD, 1, name="ann", now=NOW)
+    [reading] = profile.reading
+    assert progress_phrase(reading.page, reading.pages, reading.percent) == "is on page 120 of 222 (54%)"
 
 
 async def test_shelf_pages_clamp_when_the_shelf_shrank(db: Database) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.services.stats import BookStats, stars_text
+from bot.services.stats import BookStats, plural, stars_text
 
 
 def seed_stats() -> BookStats:
@@ -42,3 +42,9 @@ def test_stars_text() -> None:
     assert stars_text(9) == "★★★★½"
     assert stars_text(10) == "★★★★★"
     assert stars_text(3) == "★½"
+
+
+def test_plural_is_the_one_plural_every_display_uses() -> None:
+    assert [plural(n, "row") for n in (0, 1, 2, 1_234)] == ["0 rows", "1 row", "2 rows", "1,234 rows"]
+    assert plural(3, "person", "people") == "3 people"
+    assert plural(1, "new book") == "1 new book"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from bot.db.profiles import MemberSummary, ReadingNow
 from bot.db.shelves import ShelfEntry, ShelvedBook
 from bot.services.profiles import Profile
@@ -29,11 +33,24 @@ def test_rating_actions_carry_the_book_in_every_custom_id() -> None:
     assert ids == ["rate:42:2", "rate:42:4", "rate:42:6", "rate:42:8", "rate:42:10", "shelve:42"]
 
 
-def test_dates_from_other_writers_still_render() -> None:
-    assert when("2026-11-25T12:00:00.000Z") == "<t:1795608000:d>"
-    assert when("2024-03-01") == "<t:1709251200:d>"
-    assert when("2024/03/01") == "2024/03/01"
+def test_every_stored_time_format_renders() -> None:
+    assert when("2026-11-25T12:00:00.000Z") == "<t:1795608000:d>"  # bot.db.db_time
+    assert when("2026-11-25T12:00:00.000Z", "R") == "<t:1795608000:R>"
+    assert when("2024-03-01") == "<t:1709251200:d>"  # an imported date
+    assert when("2024-03-01T00:00:00+00:00") == "<t:1709251200:d>"  # an import's ISO timestamp
     assert when(None) == "—"
+    assert when("") == "—"
+
+
+def test_a_malformed_time_shows_as_unknown_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    # Nothing writes these any more; if one turns up, the display still renders.
+    with caplog.at_level(logging.WARNING, logger="bot.ui.ratings"):
+        assert when("2024/03/01") == "—"
+        assert when("last Tuesday") == "—"
+    assert [record.getMessage() for record in caplog.records] == [
+        "not a stored time: '2024/03/01'",
+        "not a stored time: 'last Tuesday'",
+    ]
 
 
 def test_a_one_page_shelf_has_no_page_buttons() -> None:
