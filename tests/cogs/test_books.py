@@ -31,13 +31,15 @@ def settings(tmp_path: Path, recorded: RecordedServer) -> Settings:
     )
 
 
-@pytest.fixture(autouse=True)
-def _network_is_external_input(club: Club, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Declare each provider request as external input to simcord.
+@pytest.fixture
+def network_may_hang(club: Club, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Declare each provider request as external input to simcord, for tests where one hangs.
 
     simcord settles the bot between steps and cannot tell a socket read from a stuck task; a
     request declared with `env.external_wait` is allowed to be pending while time moves on (the
-    autocomplete deadline's timer fires and cancels it).
+    autocomplete deadline's timer fires and cancels it). Only tests with a hanging provider use
+    it: a declared wait is not waited for, so elsewhere an actor could return before a prompt
+    local answer arrived.
     """
     original = JsonFetcher._once
 
@@ -230,7 +232,7 @@ async def test_autocomplete_puts_the_catalogue_first_then_remote_results(
 
 
 async def test_autocomplete_answers_in_time_while_open_library_hangs(
-    club: Club, recorded: RecordedServer
+    club: Club, recorded: RecordedServer, network_may_hang: None
 ) -> None:
     recorded.reply(
         "/search.json", Reply(body=recorded.fixture(OL + "search_time_war.bookwyrm.json"), delay=5)
@@ -254,7 +256,7 @@ async def test_a_remote_choice_is_resolved_when_the_command_runs(
 
 
 async def test_show_answers_from_the_catalogue_when_open_library_is_slow(
-    club: Club, recorded: RecordedServer
+    club: Club, recorded: RecordedServer, network_may_hang: None
 ) -> None:
     recorded.reply(
         "/works/OL15832982W.json",
