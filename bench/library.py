@@ -4,7 +4,9 @@ A generated current-format Goodreads export (10,000 rows: shelves, ratings, revi
 valid ISBNs, a share of rows without any) is imported into a fresh database, compared in the same
 run with a 1,000-row file. While the big import runs, a ticker task measures the event loop's worst
 lag and another task makes a small write every 50 ms, as a member's /rate would: both show the bot
-keeps answering. Run: `python -m bench.library` (or `make bench`).
+keeps answering. The export of the 10,000 books is timed too, with the loop's worst lag while it
+runs, against writing the same CSV on the event loop itself (what the export did before it moved
+to a worker thread). Run: `python -m bench.library` (or `make bench`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,8 +27,9 @@ from pathlib import Path
 from bench.common import Row, format_table
 from bot.books.identifiers import isbn13_to_10
 from bot.db import Database, open_database
-from bot.services.library import import_library
-from bot.services.library_csv import GOODREADS_HEADER, read_library_file
+from bot.db.library import library_rows
+from bot.services.library import export_library, import_library
+from bot.services.library_csv import GOODREADS_HEADER, read_library_file, write_goodreads
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 SHELVES = ("to-read",) * 6 + ("read",) * 3 + ("currently-reading",)
@@ -154,6 +158,44 @@ async def measure(folder: Path, rows: int, *, trace: bool) -> Run:
     )
 
 
+async def _max_lag_ms(work: Callable[[], Awaitable[object]]) -> tuple[float, float]:
+    """(seconds `work` took, the event loop's worst lag in ms meanwhile, on a 5 ms ticker)."""
+    stop = asyncio.Event()
+    lags: list[float] = []
+
+    async def ticker() -> None:
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            expected = loop.time() + 0.005
+            await asyncio.sleep(0.005)
+            lags.append(max(0.0, loop.time() - expected))
+
+    side = asyncio.create_task(ticker())
+    await asyncio.sleep(0.02)
+    started = time.perf_counter()
+    await work()
+    seconds = time.perf_counter() - started
+    stop.set()
+    await side
+    return seconds, max(lags, default=0) * 1000
+
+
+async def measure_export(folder: Path, rows: int) -> tuple[float, float, float, float]:
+    """(export seconds, its max lag ms, on-loop CSV seconds, its max lag ms) for a `rows`-book library."""
+    db = await _fresh_db(folder, f"export{rows}")
+    await import_library(
+        db, guild_id=1, user_id=2, file=await read_library_file(goodreads_export(rows)), now=NOW
+    )
+    exported, export_lag = await _max_lag_ms(lambda: export_library(db, guild_id=1, user_id=2, now=NOW))
+
+    async def on_the_loop() -> bytes:
+        return write_goodreads(await library_rows(db, 1, 2))
+
+    inline, inline_lag = await _max_lag_ms(on_the_loop)
+    await db.close()
+    return exported, export_lag, inline, inline_lag
+
+
 async def _main() -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -162,6 +204,7 @@ async def _main() -> list[Row]:
         big = await measure(folder, 10_000, trace=False)
         small_mem = await measure(folder, 1_000, trace=True)
         big_mem = await measure(folder, 10_000, trace=True)
+        exported, export_lag, inline, inline_lag = await measure_export(folder, 10_000)
         # Baseline for lag: the same ticker with nothing else running.
         idle: list[float] = []
         loop = asyncio.get_running_loop()
@@ -213,6 +256,17 @@ async def _main() -> list[Row]:
             small.max_write_ms,
             "ms",
             "during 1,000-row import",
+        ),
+        Row(
+            "library", "export 10,000 books", exported * 1000, inline * 1000, "ms", "CSV written on the loop"
+        ),
+        Row(
+            "library",
+            "max event-loop lag during export",
+            export_lag,
+            inline_lag,
+            "ms",
+            "CSV written on the loop",
         ),
     ]
 

@@ -2,89 +2,47 @@
 
 The queue is the catalogue itself (imported books with `enriched_at IS NULL` that carry an ISBN),
 so a restart simply resumes. Each round takes a batch, asks `search.json` for all its ISBNs in
-one request, then `/isbn/{isbn}.json` for each book the search did not return, one request per
-`interval` seconds. A book Open Library does not know is taken off the queue; a network failure
-or a 429/5xx ends the round and counts an attempt (three and the book is dropped).
+one request, then `/isbn/{isbn}.json` for each book the search did not return, at most one
+request per `interval` seconds. Requests go through the Open Library provider's fetcher (response
+cache, circuit breaker, retries honouring `Retry-After`) and are read by its parsers.
 
-A minimal fetch-and-parse of its own (the full provider lives elsewhere), against the recorded
-shapes of the edition document and of a `search.json` answer limited by `fields=`.
+What happens to a book:
+- found: its missing fields are filled (`complete_book_in`) and it leaves the queue;
+- unknown to Open Library (404, or no usable record): it leaves the queue, as imported;
+- the provider fails (network, timeout, 429/5xx after retries): the round ends and an attempt is
+  counted (three and the book is dropped); while the circuit is open nothing is tried or counted;
+- anything else (an odd record, a database error, a bug): logged with its traceback, the book
+  leaves the queue and the rest of the batch carries on, so one bad book never blocks the others.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-import aiohttp
-
-from bot.books.identifiers import openlibrary_key_id, parse_isbn
+from bot.books.models import BookData
+from bot.books.openlibrary import SEARCH_FIELDS, OpenLibraryProvider, parse_edition, parse_search_doc
+from bot.books.provider import Lookup, ProviderError, ProviderSkipped
 from bot.db import Database, db_time
-from bot.db.library import QueuedBook, complete_book, enrichment_queue, note_attempt
+from bot.db.books import complete_book_in
+from bot.db.library import QueuedBook, enrichment_queue, mark_enriched_in, note_attempt
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-SEARCH_FIELDS = "key,title,author_name,first_publish_year,isbn,cover_i,number_of_pages_median"
-_YEAR = re.compile(r"\b(\d{4})\b")
+REQUEST_BUDGET = 20.0  # seconds one request may take, its retries and Retry-After waits included
 
 
 class TransientError(Exception):
-    """Open Library could not answer now (network, timeout, 429, 5xx): try again later."""
+    """Open Library could not answer now: try again later. `counted` is False when nothing was
+    tried (the provider's circuit is open), so the attempt does not count against the book."""
 
-
-def _text(value: Any) -> str | None:
-    """A string, or the `value` of Open Library's `{type: /type/text, value}` objects."""
-    if isinstance(value, dict):
-        value = value.get("value")
-    return value.strip() or None if isinstance(value, str) else None
-
-
-def _cover(covers_url: str, cover_id: Any) -> str | None:
-    if isinstance(cover_id, int) and cover_id > 0:
-        return f"{covers_url.rstrip('/')}/b/id/{cover_id}-L.jpg"
-    return None
-
-
-def parse_edition(doc: dict[str, Any], covers_url: str) -> dict[str, Any]:
-    """The catalogue fields an `/isbn/{isbn}.json` (edition) document gives."""
-    works = doc.get("works") or []
-    covers = doc.get("covers") or []
-    languages = doc.get("languages") or []
-    year = _YEAR.search(str(doc.get("publish_date") or ""))
-    isbn13 = next((i.isbn13 for i in map(parse_isbn, doc.get("isbn_13") or []) if i), None)
-    isbn10 = next((i.isbn10 for i in map(parse_isbn, doc.get("isbn_10") or []) if i and i.isbn10), None)
-    pages = doc.get("number_of_pages")
-    return {
-        "ol_edition_id": openlibrary_key_id(doc.get("key")),
-        "ol_work_id": openlibrary_key_id(works[0].get("key")) if works else None,
-        "subtitle": _text(doc.get("subtitle")),
-        "description": _text(doc.get("description")),
-        "pages": pages if isinstance(pages, int) and pages > 0 else None,
-        "format": _text(doc.get("physical_format")),
-        "first_published": year.group(1) if year else None,
-        "cover_url": _cover(covers_url, covers[0] if covers else None),
-        "language": str(languages[0].get("key", "")).rsplit("/", 1)[-1] or None if languages else None,
-        "isbn13": isbn13,
-        "isbn10": isbn10,
-    }
-
-
-def parse_search_doc(doc: dict[str, Any], covers_url: str) -> dict[str, Any]:
-    """The catalogue fields one `search.json` doc gives (with the fields we ask for)."""
-    year = doc.get("first_publish_year")
-    pages = doc.get("number_of_pages_median")
-    authors = [a for a in doc.get("author_name") or [] if isinstance(a, str)]
-    return {
-        "ol_work_id": openlibrary_key_id(doc.get("key")),
-        "first_published": str(year) if isinstance(year, int) else None,
-        "pages": pages if isinstance(pages, int) and pages > 0 else None,
-        "cover_url": _cover(covers_url, doc.get("cover_i")),
-        "authors": "\n".join(authors) or None,
-    }
+    def __init__(self, message: str, *, counted: bool = True) -> None:
+        super().__init__(message)
+        self.counted = counted
 
 
 def _isbn_of(book: QueuedBook) -> str:
@@ -97,29 +55,25 @@ class Enricher:
     def __init__(
         self,
         db: Database,
-        session: aiohttp.ClientSession,
+        provider: OpenLibraryProvider,
         *,
-        base_url: str,
-        covers_url: str,
         clock: Callable[[], datetime],
-        timeout: float = 4.0,
         interval: float = 1.0,
         batch_size: int = 20,
+        budget: float = REQUEST_BUDGET,
     ) -> None:
         self.db = db
-        self.session = session
-        self.base_url = base_url.rstrip("/")
-        self.covers_url = covers_url
+        self.provider = provider
         self.clock = clock
-        self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.interval = interval
         self.batch_size = batch_size
+        self.budget = budget
         self.requests = 0
         self.last_failed = False  # the last round ended on a transient failure: wait for the next
         self._last_request: float | None = None
 
-    async def _get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any] | None:
-        """The JSON body at `path`; None for a 404; TransientError for anything worth retrying."""
+    async def _get(self, path: str, kind: str, params: dict[str, str | int] | None = None) -> Lookup[Any]:
+        """The JSON at `path` through the provider's fetcher (None for a 404); TransientError on failure."""
         loop = asyncio.get_running_loop()
         if self._last_request is not None:
             wait = self.interval - (loop.time() - self._last_request)
@@ -128,19 +82,17 @@ class Enricher:
         self._last_request = loop.time()
         self.requests += 1
         try:
-            async with self.session.get(
-                f"{self.base_url}{path}", params=params, timeout=self.timeout
-            ) as response:
-                if response.status == 404:
-                    return None
-                if response.status != 200:
-                    raise TransientError(f"HTTP {response.status} for {path}")
-                body = await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise TransientError(f"{type(exc).__name__} for {path}: {exc}") from exc
-        if not isinstance(body, dict):
-            raise TransientError(f"unexpected body for {path}")
-        return body
+            return await self.provider.fetcher.get_json(
+                self.provider.base_url + path,
+                path=path,
+                params=params,
+                kind=kind,
+                deadline=loop.time() + self.budget,
+            )
+        except ProviderSkipped as exc:
+            raise TransientError(f"{exc} for {path}", counted=False) from exc
+        except ProviderError as exc:
+            raise TransientError(f"{exc} for {path}") from exc
 
     async def run_once(self) -> int:
         """Enrich one batch; returns how many books left the queue (0: empty queue or a failure).
@@ -155,49 +107,82 @@ class Enricher:
         try:
             found = await self._search(queue)
         except TransientError as exc:
-            log.warning("enrichment search failed, will retry: %s", exc)
-            self.last_failed = True
-            await note_attempt(self.db, [b.book_id for b in queue], now=now, error=str(exc), definitive=False)
+            await self._retry_later(queue, exc, now)
             return 0
+        except Exception:
+            log.exception("enrichment search of %d books failed; looking them up one by one", len(queue))
+            found = {}
         done = 0
-        for book_id, fields in found.items():  # what the search answered is kept before any failure
-            await complete_book(self.db, book_id, fields, now)
-            done += 1
+        for book in queue:  # what the search answered is kept before any failure
+            if book.book_id in found:
+                await self._enrich(book, found[book.book_id], now)
+                done += 1
         for book in queue:
             if book.book_id in found:
                 continue
             try:
-                doc = await self._get(f"/isbn/{_isbn_of(book)}.json")
+                await self._enrich(book, None, now)
             except TransientError as exc:
-                log.warning("enrichment look-up failed, will retry: %s", exc)
-                self.last_failed = True
-                await note_attempt(self.db, [book.book_id], now=now, error=str(exc), definitive=False)
+                await self._retry_later([book], exc, now)
                 return done
-            if doc is None:
-                await note_attempt(self.db, [book.book_id], now=now, error="not found", definitive=True)
-            else:
-                await complete_book(self.db, book.book_id, parse_edition(doc, self.covers_url), now)
             done += 1
         log.info("enriched %d imported books from Open Library", done)
         return done
 
-    async def _search(self, queue: list[QueuedBook]) -> dict[int, dict[str, Any]]:
+    async def _retry_later(self, books: Sequence[QueuedBook], exc: TransientError, now: str) -> None:
+        log.warning("enrichment look-up failed, will retry: %s", exc)
+        self.last_failed = True
+        if exc.counted:
+            await note_attempt(self.db, [b.book_id for b in books], now=now, error=str(exc), definitive=False)
+
+    async def _enrich(self, book: QueuedBook, data: BookData | None, now: str) -> None:
+        """Store what the search found for `book`, else look it up by ISBN; only a TransientError escapes."""
+        try:
+            if data is None:
+                data = await self._lookup(book)
+            if data is None:
+                await note_attempt(self.db, [book.book_id], now=now, error="not found", definitive=True)
+                return
+            async with self.db.transaction() as conn:
+                await complete_book_in(conn, book.book_id, data)
+                await mark_enriched_in(conn, book.book_id, now)
+        except TransientError:
+            raise
+        except Exception as exc:
+            log.exception(
+                "enriching book %d (ISBN %s) failed; taking it off the queue", book.book_id, _isbn_of(book)
+            )
+            error = f"{type(exc).__name__}: {exc}"[:200]
+            await note_attempt(self.db, [book.book_id], now=now, error=error, definitive=True)
+
+    async def _lookup(self, book: QueuedBook) -> BookData | None:
+        """The edition `/isbn/{isbn}.json` redirects to, read by the provider's edition parser."""
+        found = await self._get(f"/isbn/{_isbn_of(book)}.json", "isbn")
+        parsed = parse_edition(found.value, self.provider.covers_url)
+        return parsed[0] if parsed else None
+
+    async def _search(self, queue: list[QueuedBook]) -> dict[int, BookData]:
         """One `search.json` for the whole batch; docs are matched back to books by ISBN."""
         wanted: dict[str, int] = {}
         for book in queue:
             for isbn in (book.isbn13, book.isbn10):
                 if isbn:
                     wanted[isbn] = book.book_id
-        query = "isbn:(" + " OR ".join(_isbn_of(b) for b in queue) + ")"
-        body = await self._get(
-            "/search.json", {"q": query, "fields": SEARCH_FIELDS, "limit": str(len(queue))}
-        )
-        found: dict[int, dict[str, Any]] = {}
-        for doc in (body or {}).get("docs") or []:
-            if not isinstance(doc, dict):
+        params: dict[str, str | int] = {
+            "q": "isbn:(" + " OR ".join(_isbn_of(b) for b in queue) + ")",
+            "fields": SEARCH_FIELDS + ",isbn",
+            "limit": len(queue),
+        }
+        body = (await self._get("/search.json", "search", params)).value
+        docs = body.get("docs") if isinstance(body, dict) else None
+        found: dict[int, BookData] = {}
+        for doc in docs if isinstance(docs, list) else []:
+            data = parse_search_doc(doc, self.provider.covers_url)
+            if data is None:
                 continue
-            for isbn in doc.get("isbn") or []:
+            isbns = doc.get("isbn")
+            for isbn in isbns if isinstance(isbns, list) else []:
                 book_id = wanted.get(str(isbn))
                 if book_id is not None and book_id not in found:
-                    found[book_id] = parse_search_doc(doc, self.covers_url)
+                    found[book_id] = data
         return found

@@ -8,28 +8,24 @@ from __future__ import annotations
 from typing import Any
 
 from bot.books.http import JsonFetcher
-from bot.books.identifiers import parse_isbn
+from bot.books.identifiers import first_isbns
 from bot.books.models import BookData
 from bot.books.provider import BookRef, Lookup, SearchQuery
 from bot.books.text import clean_description, first_str, parse_date, positive_int, str_list
 
 
 def _isbns(identifiers: Any) -> tuple[str | None, str | None]:
-    isbn13 = isbn10 = None
+    """The first ISBN-13 and ISBN-10 of `industryIdentifiers` (other identifier types ignored)."""
     if not isinstance(identifiers, list):
         return None, None
-    for entry in identifiers:
-        if not isinstance(entry, dict) or not isinstance(entry.get("identifier"), str):
-            continue
-        isbn = parse_isbn(entry["identifier"])
-        if isbn is None:
-            continue
-        if entry.get("type") == "ISBN_13":
-            isbn13 = isbn13 or isbn.isbn13
-        elif entry.get("type") == "ISBN_10":
-            isbn10 = isbn10 or isbn.isbn10
-            isbn13 = isbn13 or isbn.isbn13
-    return isbn13, isbn10
+    found = first_isbns(
+        entry["identifier"]
+        for entry in identifiers
+        if isinstance(entry, dict)
+        and entry.get("type") in ("ISBN_13", "ISBN_10")
+        and isinstance(entry.get("identifier"), str)
+    )
+    return (found.isbn13, found.isbn10) if found else (None, None)
 
 
 def _cover(info: dict[str, Any]) -> str | None:

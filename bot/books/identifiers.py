@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -64,6 +65,23 @@ def parse_isbn(raw: str) -> Isbn | None:
     if len(digits) == 13 and isbn13_is_valid(digits):
         return Isbn(digits, isbn13_to_10(digits))
     return None
+
+
+def first_isbns(values: Iterable[str]) -> Isbn | None:
+    """The ISBNs a list of identifiers gives, invalid ones ignored; None when none is valid.
+
+    `isbn13` is the first valid one in its 13-digit form (an ISBN-10 converted); `isbn10` is the
+    first ISBN-10 listed *as such* (never one derived from an ISBN-13 of the list).
+    """
+    isbn13 = isbn10 = None
+    for raw in values:
+        isbn = parse_isbn(raw)
+        if isbn is None:
+            continue
+        isbn13 = isbn13 or isbn.isbn13
+        if len(clean_isbn(raw)) == 10:
+            isbn10 = isbn10 or isbn.isbn10
+    return None if isbn13 is None else Isbn(isbn13, isbn10)
 
 
 def looks_like_isbn(raw: str) -> bool:

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from bot.books.http import JsonFetcher
-from bot.books.identifiers import openlibrary_key_id, parse_isbn
+from bot.books.identifiers import first_isbns, openlibrary_key_id
 from bot.books.models import BookData
 from bot.books.provider import BookRef, Lookup, ProviderError, SearchQuery
 from bot.books.text import clean_description, first_str, parse_date, positive_int, str_list, text_value
@@ -37,18 +37,8 @@ def first_cover(covers_base: str, covers: Any) -> str | None:
 
 
 def _isbns(values: list[str]) -> tuple[str | None, str | None]:
-    """The first checksum-valid ISBN-13 and ISBN-10 of a list (invalid ones are ignored)."""
-    isbn13 = isbn10 = None
-    for raw in values:
-        isbn = parse_isbn(raw)
-        if isbn is None:
-            continue
-        if len(raw.replace("-", "").strip()) == 13:
-            isbn13 = isbn13 or isbn.isbn13
-        else:
-            isbn10 = isbn10 or isbn.isbn10
-            isbn13 = isbn13 or isbn.isbn13
-    return isbn13, isbn10
+    found = first_isbns(values)
+    return (found.isbn13, found.isbn10) if found else (None, None)
 
 
 def _language(values: Any) -> str | None:

@@ -143,7 +143,19 @@ async def upsert_book_in(conn: aiosqlite.Connection, data: BookData) -> int:
             if rows:
                 existing = int(rows[0][0])
                 break
-    values = {
+    if existing is not None:
+        await complete_book_in(conn, existing, data)
+        return existing
+    values = _values(data)
+    columns = ", ".join(values)
+    marks = ", ".join(f":{name}" for name in values)
+    cursor = await conn.execute(f"INSERT INTO books ({columns}) VALUES ({marks})", values)
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def _values(data: BookData) -> dict[str, str | int | None]:
+    return {
         "title": data.title.strip(),
         "authors": "\n".join(a.strip() for a in data.authors if a.strip()),
         "subtitle": data.subtitle,
@@ -160,23 +172,33 @@ async def upsert_book_in(conn: aiosqlite.Connection, data: BookData) -> int:
         "language": data.language,
         "source": data.source,
     }
-    if existing is None:
-        columns = ", ".join(values)
-        marks = ", ".join(f":{name}" for name in values)
-        cursor = await conn.execute(f"INSERT INTO books ({columns}) VALUES ({marks})", values)
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
-    fill = ", ".join(
-        f"{name} = coalesce(nullif({name}, ''), :{name})"
-        for name in values
-        if name not in ("title", "source")
-    )
+
+
+# Identifiers with a unique index: a value another catalogue row already holds is not copied.
+_UNIQUE = ("ol_work_id", "isbn13")
+
+
+async def complete_book_in(conn: aiosqlite.Connection, book_id: int, data: BookData) -> None:
+    """Fill the missing fields of catalogue book `book_id` from `data`, inside a transaction.
+
+    Known fields (and the title and source) are kept: a provider never blanks or replaces one. An
+    Open Library work id or ISBN-13 already held by another catalogue row is left out rather than
+    failing on the unique index (merging duplicates is another job).
+    """
+    values = {name: value for name, value in _values(data).items() if name not in ("title", "source")}
+    fills = []
+    for name in values:
+        new = f":{name}"
+        if name in _UNIQUE:
+            new = f"""CASE WHEN EXISTS (
+                SELECT 1 FROM books AS o WHERE o.{name} = :{name} AND o.book_id <> :book_id
+            ) THEN NULL ELSE :{name} END"""
+        fills.append(f"{name} = coalesce(nullif({name}, ''), {new})")
     query = f"""
-        UPDATE books SET {fill}, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+        UPDATE books SET {", ".join(fills)}, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
         WHERE book_id = :book_id
     """
-    await conn.execute(query, {**values, "book_id": existing})
-    return existing
+    await conn.execute(query, {**values, "book_id": book_id})
 
 
 async def upsert_book(db: Database, data: BookData) -> Book:

@@ -17,6 +17,7 @@ from typing import Any
 import aiosqlite
 
 from bot.db.database import Database
+from bot.db.shelves import ShelfEntry
 
 
 def _ids(values: Iterable[Any]) -> str:
@@ -101,15 +102,6 @@ async def insert_imported_books(conn: aiosqlite.Connection, books: Sequence[NewB
 
 # -- a member's entries ------------------------------------------------------------------------
 @dataclass(slots=True)
-class ShelfEntry:
-    shelf: str
-    added_at: str
-    started_at: str | None
-    finished_at: str | None
-    times_read: int
-
-
-@dataclass(slots=True)
 class ReviewEntry:
     body: str
     stars_x2: int | None
@@ -133,7 +125,8 @@ async def member_entries(
     ids = _ids(set(book_ids))
     entries: dict[int, MemberEntry] = {}
     query = """
-        SELECT book_id, shelf, added_at, started_at, finished_at, times_read FROM shelves
+        SELECT book_id, shelf, added_at, started_at, finished_at, times_read, page, percent, progress_at
+        FROM shelves
         WHERE guild_id = ? AND user_id = ? AND book_id IN (SELECT value FROM json_each(?))
     """
     for row in await _rows(conn, query, (guild_id, user_id, ids)):
@@ -153,19 +146,6 @@ async def member_entries(
             row[1], row[2], bool(row[3]), row[4], bool(row[5])
         )
     return entries
-
-
-async def write_shelves(conn: aiosqlite.Connection, rows: list[tuple[Any, ...]]) -> None:
-    """(guild, user, book, shelf, added_at, started_at, finished_at, times_read); progress is kept."""
-    query = """
-        INSERT INTO shelves (guild_id, user_id, book_id, shelf, added_at, started_at, finished_at, times_read)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (guild_id, user_id, book_id) DO UPDATE SET
-            shelf = excluded.shelf, added_at = excluded.added_at, started_at = excluded.started_at,
-            finished_at = excluded.finished_at, times_read = excluded.times_read
-    """
-    if rows:
-        await conn.executemany(query, rows)
 
 
 async def write_ratings(conn: aiosqlite.Connection, rows: list[tuple[Any, ...]]) -> None:
@@ -402,48 +382,11 @@ async def count_enrichment_queue(db: Database, *, max_attempts: int) -> int:
     return int(await db.fetchval(query, (max_attempts,)))
 
 
-async def complete_book(db: Database, book_id: int, fields: dict[str, Any], now: str) -> None:
-    """Fill a book's missing fields from a provider and mark it enriched.
-
-    Known values are kept; an Open Library work id already held by another catalogue row is not
-    copied (the unique index would refuse it; merging duplicates is another job).
-    """
-    columns = (
-        "subtitle",
-        "ol_edition_id",
-        "isbn13",
-        "isbn10",
-        "description",
-        "pages",
-        "format",
-        "first_published",
-        "cover_url",
-        "language",
-    )
-    fill = ", ".join(f"{c} = coalesce(nullif({c}, ''), :{c})" for c in columns)
-    query = f"""
-        UPDATE books SET {fill},
-            authors = CASE WHEN authors = '' THEN coalesce(:authors, '') ELSE authors END,
-            ol_work_id = coalesce(ol_work_id, CASE
-                WHEN EXISTS (SELECT 1 FROM books AS o WHERE o.ol_work_id = :ol_work_id) THEN NULL
-                ELSE :ol_work_id END),
-            enriched_at = :now, updated_at = :now
-        WHERE book_id = :book_id
-    """
-    params = {c: fields.get(c) for c in columns}
-    params.update(
-        authors=fields.get("authors"), ol_work_id=fields.get("ol_work_id"), now=now, book_id=book_id
-    )
-    async with db.transaction() as conn:
-        if params["isbn13"]:
-            # Another row already holding this ISBN-13 would make the update fail: keep ours.
-            taken = await _rows(
-                conn, "SELECT 1 FROM books WHERE isbn13 = ? AND book_id <> ?", (params["isbn13"], book_id)
-            )
-            if taken:
-                params["isbn13"] = None
-        await conn.execute(query, params)
-        await conn.execute("DELETE FROM enrich_attempts WHERE book_id = ?", (book_id,))
+async def mark_enriched_in(conn: aiosqlite.Connection, book_id: int, now: str) -> None:
+    """Take a completed book off the enrichment queue (its fields are filled by `complete_book_in`)."""
+    query = "UPDATE books SET enriched_at = :now, updated_at = :now WHERE book_id = :book_id"
+    await conn.execute(query, {"now": now, "book_id": book_id})
+    await conn.execute("DELETE FROM enrich_attempts WHERE book_id = ?", (book_id,))
 
 
 async def note_attempt(

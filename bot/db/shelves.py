@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import aiosqlite
@@ -86,34 +87,46 @@ async def shelved_book_in(
     return None if row is None else _shelved(row)
 
 
+_SAVE_ENTRY = """
+    INSERT INTO shelves (guild_id, user_id, book_id, shelf, added_at, started_at, finished_at,
+                         times_read, page, percent, progress_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (guild_id, user_id, book_id) DO UPDATE SET
+        shelf = excluded.shelf, added_at = excluded.added_at, started_at = excluded.started_at,
+        finished_at = excluded.finished_at, times_read = excluded.times_read,
+        page = excluded.page, percent = excluded.percent, progress_at = excluded.progress_at
+"""
+
+
+def _entry_params(guild_id: int, user_id: int, book_id: int, entry: ShelfEntry) -> tuple[object, ...]:
+    return (
+        guild_id,
+        user_id,
+        book_id,
+        entry.shelf,
+        entry.added_at,
+        entry.started_at,
+        entry.finished_at,
+        entry.times_read,
+        entry.page,
+        entry.percent,
+        entry.progress_at,
+    )
+
+
 async def save_entry_in(
     conn: aiosqlite.Connection, guild_id: int, user_id: int, book_id: int, entry: ShelfEntry
 ) -> None:
-    query = """
-        INSERT INTO shelves (guild_id, user_id, book_id, shelf, added_at, started_at, finished_at,
-                             times_read, page, percent, progress_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (guild_id, user_id, book_id) DO UPDATE SET
-            shelf = excluded.shelf, added_at = excluded.added_at, started_at = excluded.started_at,
-            finished_at = excluded.finished_at, times_read = excluded.times_read,
-            page = excluded.page, percent = excluded.percent, progress_at = excluded.progress_at
-    """
-    await conn.execute(
-        query,
-        (
-            guild_id,
-            user_id,
-            book_id,
-            entry.shelf,
-            entry.added_at,
-            entry.started_at,
-            entry.finished_at,
-            entry.times_read,
-            entry.page,
-            entry.percent,
-            entry.progress_at,
-        ),
-    )
+    await conn.execute(_SAVE_ENTRY, _entry_params(guild_id, user_id, book_id, entry))
+
+
+async def save_entries_in(
+    conn: aiosqlite.Connection, guild_id: int, user_id: int, entries: Sequence[tuple[int, ShelfEntry]]
+) -> None:
+    """`save_entry_in` for many (book_id, entry) pairs of one member, in one round trip."""
+    if entries:
+        params = [_entry_params(guild_id, user_id, book_id, entry) for book_id, entry in entries]
+        await conn.executemany(_SAVE_ENTRY, params)
 
 
 async def delete_entry_in(conn: aiosqlite.Connection, guild_id: int, user_id: int, book_id: int) -> None:

@@ -23,7 +23,7 @@ import itertools
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -33,7 +33,6 @@ from bot.db.library import (
     MemberEntry,
     NewBook,
     ReviewEntry,
-    ShelfEntry,
     books_by_isbn,
     books_by_title,
     insert_imported_books,
@@ -45,8 +44,8 @@ from bot.db.library import (
     update_job,
     write_imported_reviews,
     write_ratings,
-    write_shelves,
 )
+from bot.db.shelves import ShelfEntry, save_entries_in
 from bot.errors import UserFacingError
 from bot.services.library_csv import Format, LibraryFile, LibraryRow, RowProblem, write_goodreads
 
@@ -126,7 +125,7 @@ class _Batch:
         self.user_id = user_id
         self.now_iso = now_iso
         self.summary = summary
-        self.shelves: list[tuple[Any, ...]] = []
+        self.shelves: list[tuple[int, ShelfEntry]] = []
         self.ratings: list[tuple[Any, ...]] = []
         self.reviews: list[tuple[Any, ...]] = []
         self.touched: set[int] = set()
@@ -142,19 +141,10 @@ class _Batch:
             finished_at=row.finished_at or (old.finished_at if old else None),
             times_read=row.times_read,
         )
+        if old is not None:  # reading progress is not in a file: keep what is stored
+            shelf = replace(shelf, page=old.page, percent=old.percent, progress_at=old.progress_at)
         if shelf != old:
-            self.shelves.append(
-                (
-                    self.guild_id,
-                    self.user_id,
-                    book_id,
-                    shelf.shelf,
-                    shelf.added_at,
-                    shelf.started_at,
-                    shelf.finished_at,
-                    shelf.times_read,
-                )
-            )
+            self.shelves.append((book_id, shelf))
             entry.shelf = shelf
             changed = True
         if row.stars_x2 is not None and row.stars_x2 != entry.stars_x2:
@@ -272,7 +262,7 @@ async def import_library(
                 entries = await member_entries(conn, guild_id, user_id, book_ids)
                 for row, book_id in zip(good, book_ids, strict=True):
                     work.apply(row, book_id, entries.setdefault(book_id, MemberEntry()))
-                await write_shelves(conn, work.shelves)
+                await save_entries_in(conn, guild_id, user_id, work.shelves)
                 await write_ratings(conn, work.ratings)
                 await write_imported_reviews(conn, work.reviews)
                 if work.touched:
@@ -320,4 +310,5 @@ async def export_library(db: Database, *, guild_id: int, user_id: int, now: date
         raise UserFacingError(
             "Your library in this server is empty: shelve or rate a book first, or /library import one."
         )
-    return LibraryExport(f"bookclub_library_export_{now:%Y-%m-%d}.csv", write_goodreads(rows), len(rows))
+    data = await asyncio.to_thread(write_goodreads, rows)  # a large library takes a while to write
+    return LibraryExport(f"bookclub_library_export_{now:%Y-%m-%d}.csv", data, len(rows))

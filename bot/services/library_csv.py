@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
 
-from bot.books.identifiers import parse_isbn
+from bot.books.identifiers import first_isbns, isbn13_to_10
 from bot.db.library import LibraryEntry
 from bot.errors import UserFacingError
 
@@ -192,12 +192,11 @@ def _name(raw: str) -> str:
 
 
 def _isbns(*candidates: str) -> tuple[str | None, str | None]:
-    for raw in candidates:
-        if raw and raw.strip() not in ("", '=""'):
-            isbn = parse_isbn(raw)
-            if isbn is not None:
-                return isbn.isbn13, isbn.isbn10
-    return None, None
+    """The row's ISBN-13 and ISBN-10; the ISBN-10 of a lone 978- ISBN-13 is derived from it."""
+    found = first_isbns(candidates)
+    if found is None:
+        return None, None
+    return found.isbn13, found.isbn10 or isbn13_to_10(found.isbn13)
 
 
 # -- decoding and detection --------------------------------------------------------------------
@@ -274,27 +273,33 @@ def _opened(data: bytes, requested: Format | None) -> tuple[Format, str]:
     return _check_header(header, requested), text
 
 
-def _library_file(fmt: Format, text: str, total: int, data: bytes) -> LibraryFile:
+def _library_file(fmt: Format, text: str, total: int, sha256: str) -> LibraryFile:
     if total == 0:
         raise UserFacingError("That export has a header but no books in it.")
-    return LibraryFile(fmt, total, text, hashlib.sha256(data).hexdigest())
+    return LibraryFile(fmt, total, text, sha256)
 
 
 def open_library_file(data: bytes, requested: Format | None = None) -> LibraryFile:
     """Decode and check an upload; raises UserFacingError for a file that cannot be imported."""
     fmt, text = _opened(data, requested)
-    return _library_file(fmt, text, sum(1 for _ in _records(text)), data)
+    return _library_file(fmt, text, sum(1 for _ in _records(text)), hashlib.sha256(data).hexdigest())
+
+
+def _opened_and_hashed(data: bytes, requested: Format | None) -> tuple[Format, str, str]:
+    fmt, text = _opened(data, requested)
+    return fmt, text, hashlib.sha256(data).hexdigest()
 
 
 async def read_library_file(data: bytes, requested: Format | None = None, *, chunk: int = 500) -> LibraryFile:
-    """`open_library_file` that hands the event loop back while it counts a large file's rows."""
-    fmt, text = _opened(data, requested)
+    """`open_library_file` off the event loop: decoding and hashing (one step each over the whole
+    upload) run in a worker thread; counting the rows hands the loop back every `chunk` records."""
+    fmt, text, sha256 = await asyncio.to_thread(_opened_and_hashed, data, requested)
     total = 0
     for _ in _records(text):
         total += 1
         if total % chunk == 0:
             await asyncio.sleep(0)
-    return _library_file(fmt, text, total, data)
+    return _library_file(fmt, text, total, sha256)
 
 
 def _lines(text: str) -> Iterator[str]:

@@ -294,6 +294,34 @@ async def test_rows_match_existing_books_by_isbn_then_title_and_author(db: Datab
     assert (summary.added, summary.unchanged) == (3, 0)
 
 
+async def test_an_import_keeps_the_reading_progress_it_cannot_know(db: Database) -> None:
+    dune = await upsert_book(
+        db, BookData("Dune", ("Frank Herbert",), isbn13="9780441013593", isbn10="0441013597")
+    )
+    async with db.transaction() as conn:  # Alice is on page 120 (from /progress)
+        await conn.execute(
+            "INSERT INTO shelves (guild_id, user_id, book_id, shelf, added_at, times_read, page, percent,"
+            " progress_at) VALUES (?, ?, ?, 'currently-reading', '2026-01-01T00:00:00.000Z', 0, 120, 30,"
+            " '2026-01-05T00:00:00.000Z')",
+            (GUILD, ALICE, dune.book_id),
+        )
+    row = b',Dune,Frank Herbert,"Herbert, Frank",,="0441013597",="9780441013593",0,,,,,,,,2025/02/01,,,%s,,,,0,0\n'
+    header = ",".join(GOODREADS_HEADER).encode() + b"\n"
+
+    same = await run_import(db, header + row % b"currently-reading")
+    moved = await run_import(db, header + row % b"to-read")
+
+    assert (same.updated, same.unchanged, moved.updated) == (1, 0, 1)  # the file's Date Added, then the shelf
+    stored = await db.fetchone(
+        "SELECT shelf, added_at, page, percent, progress_at FROM shelves WHERE book_id = ?", (dune.book_id,)
+    )
+    assert stored is not None
+    assert tuple(stored) == ("want-to-read", "2025-02-01T00:00:00+00:00", 120, 30, "2026-01-05T00:00:00.000Z")
+    again = await run_import(db, header + row % b"to-read")
+    assert (again.updated, again.unchanged) == (0, 1)  # progress alone is never a difference
+    await assert_aggregates_consistent(db)
+
+
 # -- crash and resume ---------------------------------------------------------------------------
 class Crash(Exception):
     pass
