@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.books.models import BookData
 from bot.db.books import upsert_book
-from tests.cogs.test_meta import text_of
+from tests.components import custom_ids, text_of
 from tests.conftest import Club
 
 MIG_PILOT = BookData(
@@ -18,23 +16,6 @@ MIG_PILOT = BookData(
     first_published="1980-01-01",
     ol_work_id="OL2620124W",
 )
-
-
-def custom_ids(components: list[dict[str, Any]]) -> list[str]:
-    found: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if "custom_id" in node:
-                found.append(str(node["custom_id"]))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(components)
-    return found
 
 
 async def test_the_page_carries_stars_shelf_and_reviews_controls_through_a_refresh(club: Club) -> None:

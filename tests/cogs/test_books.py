@@ -12,7 +12,7 @@ from bot.books.models import BookData
 from bot.config import Settings
 from bot.db.books import upsert_book
 from tests.books.server import RecordedServer, Reply
-from tests.cogs.test_meta import text_of
+from tests.components import text_of
 from tests.conftest import Club, make_settings
 
 OL = "openlibrary/"

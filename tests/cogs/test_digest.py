@@ -20,7 +20,7 @@ from bot.services import digest as service
 from bot.services.digest import Action
 from cogs.digest import Digest as DigestCog
 from cogs.digest import job_id
-from tests.cogs.test_meta import text_of
+from tests.components import text_of
 from tests.conftest import Club
 from tests.services.test_digest_content import Seed
 

@@ -4,25 +4,8 @@ from __future__ import annotations
 
 import json
 
+from tests.components import text_of
 from tests.conftest import Club
-
-
-def text_of(components: list[dict[str, object]]) -> str:
-    """All text displays of a Components V2 message, in order."""
-    found: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == 10:
-                found.append(str(node["content"]))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(components)
-    return "\n".join(found)
 
 
 async def test_about_shows_version_and_zero_counts(club: Club) -> None:

@@ -13,7 +13,7 @@ from bot.db import Database
 from bot.db.books import upsert_book
 from bot.services.book_page import load_book_page
 from bot.services.ratings import rate_book
-from tests.cogs.test_meta import text_of
+from tests.components import text_of
 from tests.conftest import Club
 
 MIG_PILOT = BookData(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.books.models import Book
-from tests.cogs.test_meta import text_of
-from tests.cogs.test_reviews_support import custom_ids, header_of, nav_id, seed_book, seed_reviews
+from tests.cogs.test_reviews_support import header_of, nav_id, seed_book, seed_reviews
+from tests.components import custom_ids, text_of
 from tests.conftest import Club
 
 

@@ -12,7 +12,7 @@ from bot.db import Database
 from bot.db.books import upsert_book
 from bot.db.ratings import write_rating_in
 from bot.db.reviews import insert_review_in
-from tests.cogs.test_meta import text_of
+from tests.components import custom_ids, text_of
 
 BASE = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -61,23 +61,6 @@ async def seed_reviews(
             await write_rating_in(conn, guild_id, user, book_id, stars_x2, BASE)
             ids.append(review_id)
     return ids
-
-
-def custom_ids(components: list[dict[str, Any]], prefix: str = "") -> list[str]:
-    found: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("custom_id"), str) and node["custom_id"].startswith(prefix):
-                found.append(node["custom_id"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(components)
-    return found
 
 
 def nav_id(components: list[dict[str, Any]], move: str) -> str:

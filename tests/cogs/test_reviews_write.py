@@ -6,8 +6,8 @@ import discord
 
 from bot.db.reviews import get_history, set_reviews_channel
 from bot.ui.reviews import review_actions
-from tests.cogs.test_meta import text_of
-from tests.cogs.test_reviews_support import custom_ids, seed_book, seed_reviews
+from tests.cogs.test_reviews_support import seed_book, seed_reviews
+from tests.components import custom_ids, text_of
 from tests.conftest import Club
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.books.models import BookData
-from tests.cogs.test_meta import text_of
 from tests.cogs.test_ratings import reply, seed_book, snapshot, stats_row
+from tests.components import text_of
 from tests.conftest import Club
 
 

@@ -11,20 +11,7 @@ from bot.db.shelves import ShelfEntry, ShelvedBook
 from bot.services.profiles import Profile
 from bot.services.shelves import ShelfPage
 from bot.ui.ratings import profile_text, rating_actions, shelf_view, when
-from tests.cogs.test_meta import text_of
-
-
-def custom_ids(node: object) -> list[str]:
-    found: list[str] = []
-    if isinstance(node, dict):
-        if "custom_id" in node:
-            found.append(str(node["custom_id"]))
-        for value in node.values():
-            found += custom_ids(value)
-    elif isinstance(node, list):
-        for value in node:
-            found += custom_ids(value)
-    return found
+from tests.components import custom_ids, text_of
 
 
 def test_rating_actions_carry_the_book_in_every_custom_id() -> None:
