@@ -195,6 +195,11 @@ def stars_line(stars_x2: int | None) -> str:
     return stars_text(stars_x2) if stars_x2 else "unrated"
 
 
+def without_spoilers(text: str) -> str:
+    """`text` with every inline `||spoiler||` replaced by `(spoiler)`, for places that cannot hide one."""
+    return _SPOILER.sub("(spoiler)", text)
+
+
 def trim_text(text: str, limit: int) -> tuple[str, bool]:
     """Cut `text` to at most `limit` characters at a word boundary; True when cut.
 

@@ -11,6 +11,7 @@ from discord.utils import escape_markdown, format_dt
 
 from bot.db.digest import FinishedEntry, ReadingEntry, ReviewEntry, WantedEntry
 from bot.services.digest import WEEKDAYS, Digest, DigestStatus
+from bot.services.reviews import without_spoilers
 from bot.services.shelves import progress_brief
 from bot.services.stats import plural, stars_text
 from bot.ui.meta import ACCENT
@@ -63,7 +64,8 @@ def review_line(entry: ReviewEntry, guild_id: int) -> str:
         line += f" — [read it]({message_link(guild_id, entry.channel_id, entry.message_id)})"
     if entry.spoiler:
         return line + "\n> *(contains spoilers)*"
-    return line + f"\n> {escape_markdown(_clip(entry.excerpt, 140))}"
+    # Escaping would print an inline ||spoiler|| in clear, and a clip could cut one open.
+    return line + f"\n> {escape_markdown(_clip(without_spoilers(entry.excerpt), 140))}"
 
 
 def wanted_line(rank: int, entry: WantedEntry) -> str:

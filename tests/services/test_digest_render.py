@@ -112,3 +112,13 @@ def test_three_hundred_readers_split_cleanly() -> None:
         payload = view.to_components()
         json.dumps(payload)
         assert view.total_children_count <= 40
+
+
+def test_inline_spoilers_never_show_in_the_public_digest() -> None:
+    text = "Great. ||Paul becomes emperor|| wow, and " + "more " * 40 + "||the ending is sad||"
+    review = ReviewEntry(1, 2, "Bob", "Dune", 9, 0, False, text, None, None, START)
+    line = review_line(review, 1)
+    assert "Paul becomes emperor" not in line
+    assert "ending" not in line
+    assert "Great. (spoiler) wow" in line
+    assert "\\|" not in line
