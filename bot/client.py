@@ -123,6 +123,11 @@ class BookClubBot(commands.Bot):
         return synced
 
     # -- members -------------------------------------------------------------------------
+    async def on_interaction(self, interaction: discord.Interaction[BookClubBot]) -> None:
+        """Buttons, menus and forms record names too (slash commands do it in the tree's check)."""
+        if interaction.type in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+            await self.note_member(interaction)
+
     async def note_member(self, interaction: discord.Interaction[BookClubBot]) -> None:
         """Remember the member's display name for lists and digests (a write only when it changed)."""
         user = interaction.user

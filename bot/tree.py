@@ -71,7 +71,7 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
 
 
 class BookClubTree(app_commands.CommandTree["BookClubBot"]):
-    """Command tree with one central `on_error`; every interaction also records the member's name."""
+    """Command tree with one central `on_error`; every command also records the member's name first."""
 
     async def interaction_check(self, interaction: discord.Interaction[BookClubBot]) -> bool:
         # Not on autocomplete: a keystroke must answer at once and never wait on the writer.

@@ -52,3 +52,19 @@ async def test_display_names_are_stored_by_commands_not_by_keystrokes(club: Club
     assert await club.db.fetchval(query, (club.guild.id, club.bob.id)) is None
     await club.bob.slash(club.channel, "help")
     assert await club.db.fetchval(query, (club.guild.id, club.bob.id)) == "bob"
+
+
+async def test_a_member_whose_first_action_is_a_page_button_is_named_on_their_card(club: Club) -> None:
+    book_id = (await upsert_book(club.db, MIG_PILOT)).book_id
+    shown = await club.admin.slash(club.channel, "book show", book=f"book:{book_id}")
+    assert shown.response is not None
+    form = await club.bob.click(shown.response.message, custom_id=f"rv:write:{book_id}")
+    assert form.modal is not None
+    query = "SELECT display_name FROM members WHERE guild_id = ? AND user_id = ?"
+    assert await club.db.fetchval(query, (club.guild.id, club.bob.id)) == "bob"
+    await club.bob.submit_modal(form, {"stars": ["8"], "body": "A tense, true escape story."})
+    message_id = await club.db.fetchval("SELECT message_id FROM reviews WHERE user_id = ?", (club.bob.id,))
+    card = next(m for m in club.channel.history() if m.id == message_id)
+    text = text_of([c.to_dict() for c in card.components])
+    assert "bob reviewed **MIG Pilot** by John Barron" in text
+    assert "A former member" not in text
