@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint types unit bench sync clean
+.PHONY: run test bench sync clean
 
 # The stamp is rebuilt when pyproject.toml changes, so `make` refreshes the venv.
 $(VENV)/.run-stamp: pyproject.toml

@@ -17,6 +17,7 @@ INVITE_PERMISSIONS = discord.Permissions(
     send_messages=True,
     send_messages_in_threads=True,
     create_public_threads=True,
+    manage_threads=True,  # to archive and lock a removed review's discussion thread
     embed_links=True,
     attach_files=True,
     read_message_history=True,
