@@ -6,25 +6,23 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.db.database import Database, db_time
+from bot.db.database import Database, db_time, parse_db_time
 
 # -- time stamps ---------------------------------------------------------------------------
 
 
 def bound(moment: datetime) -> str:
-    """A range bound that compares correctly against '…Z' and '…+00:00' stamps alike.
+    """A range bound that compares correctly against every stored time, whatever its precision.
 
-    Only the first 19 characters ('YYYY-MM-DDTHH:MM:SS') are common to every writer, so a
-    bound made of exactly those sorts right against all of them.
+    Stored times are `db_time` stamps ('…:SS.mmmZ'), or dates and midnight stamps from imports;
+    a bound of exactly 'YYYY-MM-DDTHH:MM:SS' sorts right against all of them.
     """
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def from_db_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    parsed = datetime.fromisoformat(text)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    """A stored time (or None) as an aware UTC datetime."""
+    return parse_db_time(text).astimezone(UTC) if text else None
 
 
 # -- schedules -----------------------------------------------------------------------------

@@ -86,9 +86,6 @@ class ImportGuard:
     def __init__(self) -> None:
         self._running: set[tuple[int, int]] = set()
 
-    def busy(self, guild_id: int, user_id: int) -> bool:
-        return (guild_id, user_id) in self._running
-
     @contextmanager
     def claim(self, guild_id: int, user_id: int) -> Iterator[None]:
         key = (guild_id, user_id)
