@@ -333,3 +333,35 @@ async def test_show_serves_a_stale_cached_entry_with_the_note_when_open_library_
     assert await club.db.fetchval("SELECT enriched_at FROM books") is None
     fetched = await club.db.fetchval("SELECT min(fetched_at) FROM http_cache")
     assert fetched == month_ago  # the stale entries stay as they were, to be replaced when it answers
+
+
+async def test_the_search_select_survives_a_truncated_work(club: Club, recorded: RecordedServer) -> None:
+    recorded.serve("/search.json", OL + "search_time_war.bookwyrm.json")
+    result = await club.alice.slash(club.channel, "book search", query="time war")
+    message = answer_of(result)
+    assert message is not None
+    # The recorded Sabriel work, cut short, stands in for the chosen work (no record of it exists).
+    work = recorded.fixture(OL + "works_OL15832982W.bookwyrm.json")[:200]
+    recorded.reply("/works/OL20639540W.json", Reply(body=work))
+    picked = await club.alice.select(message, ["ol:OL20639540W"], custom_id="book:open")
+    answer = answer_of(picked)
+    assert answer is not None
+    assert answer.ephemeral
+    assert (
+        "Live book data is unavailable right now. No book with Open Library id OL20639540W" in answer.content
+    )
+    assert await books_count(club) == 0
+
+
+@pytest.mark.parametrize(
+    "body", [None, b"{}", b'{"docs": [{}]}'], ids=["truncated", "no-fields", "field-less-doc"]
+)
+async def test_autocomplete_survives_a_malformed_or_field_less_body(
+    club: Club, recorded: RecordedServer, body: bytes | None
+) -> None:
+    if body is None:
+        body = recorded.fixture(OL + "search_time_war.bookwyrm.json")[:200]
+    recorded.reply("/search.json", Reply(body=body))
+    local = await upsert_book(club.db, BookData(title="Time and Again", authors=("Jack Finney",)))
+    choices = await club.alice.autocomplete(club.channel, "book show", "book", "time")
+    assert [c["value"] for c in choices] == [f"book:{local.book_id}"]
