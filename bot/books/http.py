@@ -111,7 +111,8 @@ class JsonFetcher:
             value = None if status == 404 else json.loads(body)
         except (ProviderError, ValueError) as exc:
             if not isinstance(exc, ProviderSkipped):
-                self.breaker.failure()
+                # A 429/503 with Retry-After: stay away as long as the provider asked.
+                self.breaker.failure(exc.retry_after if isinstance(exc, _Retryable) else None)
             if cached is not None:
                 log.info("%s failed (%s); serving the stale cache entry %s", self.name, exc, key)
                 try:

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from bot import __version__
-from bot.books.breaker import CircuitBreaker
+from bot.books.breaker import MAX_HOLD, CircuitBreaker
 from bot.books.cache import ResponseCache
 from bot.books.http import JsonFetcher, retry_after_seconds
 from bot.books.provider import ProviderError, ProviderSkipped
@@ -126,6 +126,42 @@ async def test_retry_after_beyond_the_deadline_is_not_waited_for(
         await get_work(make_fetcher(session, db, wall=Ticker()), recorded, seconds=2.0)
     assert time.monotonic() - started < 2.0
     assert recorded.count(WORK) == 1
+
+
+async def test_a_long_retry_after_skips_the_provider_that_long(
+    recorded: RecordedServer, session: aiohttp.ClientSession, db: Database
+) -> None:
+    monotonic = Ticker(0)
+    fetcher = make_fetcher(session, db, wall=Ticker(), monotonic=monotonic)
+    recorded.script(WORK, Reply(429, b"{}", {"Retry-After": "120"}))
+    recorded.serve(WORK, WORK_FIXTURE)
+    with pytest.raises(ProviderError, match="HTTP 429"):
+        await get_work(fetcher, recorded)
+    assert fetcher.breaker.is_open  # one 429 is enough: the provider said how long to stay away
+    monotonic.now += 61  # past the breaker's own 60 s cooldown, still inside the 120 s asked for
+    with pytest.raises(ProviderSkipped):
+        await get_work(fetcher, recorded)
+    assert recorded.count(WORK) == 1
+    monotonic.now += 60
+    assert (await get_work(fetcher, recorded)).value is not None  # type: ignore[attr-defined]
+    assert recorded.count(WORK) == 2
+    assert not fetcher.breaker.is_open
+
+
+async def test_a_retry_after_of_hours_is_capped(
+    recorded: RecordedServer, session: aiohttp.ClientSession, db: Database
+) -> None:
+    monotonic = Ticker(0)
+    fetcher = make_fetcher(session, db, wall=Ticker(), monotonic=monotonic)
+    recorded.script(WORK, Reply(503, b"{}", {"Retry-After": "86400"}))
+    recorded.serve(WORK, WORK_FIXTURE)
+    with pytest.raises(ProviderError, match="HTTP 503"):
+        await get_work(fetcher, recorded)
+    monotonic.now += MAX_HOLD - 1
+    with pytest.raises(ProviderSkipped):
+        await get_work(fetcher, recorded)
+    monotonic.now += 2
+    assert (await get_work(fetcher, recorded)).value is not None  # type: ignore[attr-defined]
 
 
 async def test_persistent_500_fails_after_the_attempts_and_writes_nothing(
