@@ -1,4 +1,5 @@
-"""Base view: answers outsiders, disables itself on timeout, reports errors like the tree does."""
+"""Shared UI pieces: `require_guild`, and a base view that answers outsiders, disables itself on
+timeout and reports errors like the tree does."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ from typing import Any
 
 import discord
 
+from bot.errors import UserFacingError
 from bot.tree import report_error
+
+
+def require_guild(interaction: discord.Interaction[Any]) -> int:
+    """The server a control was used in; outside one, a clear refusal (answered ephemerally)."""
+    if interaction.guild_id is None:
+        raise UserFacingError("This only works inside a server.")
+    return interaction.guild_id
 
 
 class OwnedView(discord.ui.View):

@@ -31,6 +31,7 @@ from bot.services.shelves import (
 from bot.services.stats import plural, stars_text, stars_value
 from bot.tree import report_error
 from bot.ui import page
+from bot.ui.base import require_guild
 from bot.ui.meta import ACCENT
 
 if TYPE_CHECKING:
@@ -44,12 +45,6 @@ REMOVE = "remove"
 
 def club_bot(interaction: discord.Interaction[Any]) -> BookClubBot:
     return cast("BookClubBot", interaction.client)
-
-
-def guild_of(interaction: discord.Interaction[Any]) -> int:
-    if interaction.guild_id is None:
-        raise UserFacingError("This only works inside a server.")
-    return interaction.guild_id
 
 
 def when(stamp: str | None, style: discord.utils.TimestampStyle = "d") -> str:
@@ -107,7 +102,7 @@ class StarButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = club_bot(interaction)
         try:
-            guild_id = guild_of(interaction)
+            guild_id = require_guild(interaction)
             await bot.note_member(interaction)
             change = await rate_book(
                 bot.db, guild_id, interaction.user.id, self.book_id, self.stars_x2, bot.clock()
@@ -140,7 +135,7 @@ class ShelfSelect(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = club_bot(interaction)
         try:
-            guild_id = guild_of(interaction)
+            guild_id = require_guild(interaction)
             await bot.note_member(interaction)
             choice = self.item.values[0]
             user_id = interaction.user.id
@@ -189,7 +184,7 @@ class FinishButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = club_bot(interaction)
         try:
-            guild_id = guild_of(interaction)
+            guild_id = require_guild(interaction)
             if interaction.user.id != self.user_id:
                 raise UserFacingError("These buttons belong to the member who posted this progress.")
             finished = await finish_book(
@@ -240,7 +235,7 @@ class ShelfPageButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = club_bot(interaction)
         try:
-            guild_id = guild_of(interaction)
+            guild_id = require_guild(interaction)
             page = await load_shelf_page(bot.db, guild_id, self.user_id, self.shelf, self.page)
             name = await display_name(bot.db, guild_id, self.user_id) or f"<@{self.user_id}>"
             await interaction.response.edit_message(view=shelf_view(page, name))
