@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.services.shelves import load_shelf_page, record_progress, shelve_book, unshelve_book
-from bot.ui.ratings import finish_view, shelf_view
+from bot.ui.shelves import finish_view, shelf_view
 from cogs.options import BookOption
 
 if TYPE_CHECKING:
