@@ -56,7 +56,7 @@ class Shelves(commands.Cog):
         assert interaction.guild_id is not None
         who = member or interaction.user
         page = await load_shelf_page(self.bot.db, interaction.guild_id, who.id, shelf, 0)
-        await interaction.response.send_message(view=shelf_view(page, who.display_name))
+        await interaction.response.send_message(view=shelf_view(page, who.display_name, interaction.user.id))
 
     @app_commands.command(name="progress")
     @app_commands.guild_only()

@@ -160,19 +160,28 @@ def shelf_key(shelf: str | None) -> str:
 
 class ShelfPageButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.LayoutView]],
-    template=r"shelfpage:(?P<user>\d+):(?P<shelf>[a-z-]+):(?P<page>\d+)",
+    template=r"shelfpage:(?:(?P<owner>\d+):)?(?P<user>\d+):(?P<shelf>[a-z-]+):(?P<page>\d+)",
 ):
-    """Previous/next under a shelf list; the member, shelf and page travel in the custom id."""
+    """Previous/next under a shelf list; the owner, member, shelf and page travel in the custom id.
 
-    def __init__(self, user_id: int, shelf: str | None, page: int, *, label: str, disabled: bool) -> None:
+    The owner (who ran `/shelf show`) moves the message in place; anyone else who presses gets
+    their own ephemeral copy at that page. Ids posted before the owner was carried have none, so
+    every presser gets a copy.
+    """
+
+    def __init__(
+        self, owner_id: int | None, user_id: int, shelf: str | None, page: int, *, label: str, disabled: bool
+    ) -> None:
+        owner = "" if owner_id is None else f"{owner_id}:"
         super().__init__(
             discord.ui.Button(
                 label=label,
                 style=discord.ButtonStyle.secondary,
                 disabled=disabled,
-                custom_id=f"shelfpage:{user_id}:{shelf_key(shelf)}:{page}",
+                custom_id=f"shelfpage:{owner}{user_id}:{shelf_key(shelf)}:{page}",
             )
         )
+        self.owner_id = owner_id
         self.user_id = user_id
         self.shelf = shelf
         self.page = page
@@ -181,16 +190,22 @@ class ShelfPageButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> ShelfPageButton:
+        owner = None if match["owner"] is None else int(match["owner"])
         shelf = None if match["shelf"] == "all" else match["shelf"]
-        return cls(int(match["user"]), shelf, int(match["page"]), label="", disabled=False)
+        return cls(owner, int(match["user"]), shelf, int(match["page"]), label="", disabled=False)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = club_bot(interaction)
         try:
             guild_id = require_guild(interaction)
-            page = await load_shelf_page(bot.db, guild_id, self.user_id, self.shelf, self.page)
+            loaded = await load_shelf_page(bot.db, guild_id, self.user_id, self.shelf, self.page)
             name = await display_name(bot.db, guild_id, self.user_id) or f"<@{self.user_id}>"
-            await interaction.response.edit_message(view=shelf_view(page, name))
+            viewer = interaction.user.id
+            view = shelf_view(loaded, name, viewer)
+            if viewer == self.owner_id:
+                await interaction.response.edit_message(view=view)
+            else:
+                await interaction.response.send_message(view=view, ephemeral=True)
         except Exception as error:
             await report_error(interaction, error)
 
@@ -214,8 +229,11 @@ def shelf_line(book: ShelvedBook) -> str:
     return f"{line}\n-# {SHELF_NAMES[entry.shelf]} · {' · '.join(details)}"
 
 
-def shelf_view(page: ShelfPage, name: str) -> discord.ui.LayoutView:
-    """One page of a member's shelf, with previous/next buttons when it spans several pages."""
+def shelf_view(page: ShelfPage, name: str, owner_id: int) -> discord.ui.LayoutView:
+    """One page of a member's shelf, with previous/next buttons when it spans several pages.
+
+    `owner_id` is the member whose presses move this message (see `ShelfPageButton`).
+    """
     which = SHELF_NAMES[page.shelf] if page.shelf else "All shelves"
     header = f"### {name}'s shelves · {which}\n{plural(page.total, 'book')}"
     if page.pages > 1:
@@ -231,6 +249,7 @@ def shelf_view(page: ShelfPage, name: str) -> discord.ui.LayoutView:
         container.add_item(
             discord.ui.ActionRow(
                 ShelfPageButton(
+                    owner_id,
                     page.user_id,
                     page.shelf,
                     max(page.page - 1, 0),
@@ -238,6 +257,7 @@ def shelf_view(page: ShelfPage, name: str) -> discord.ui.LayoutView:
                     disabled=page.page == 0,
                 ),
                 ShelfPageButton(
+                    owner_id,
                     page.user_id,
                     page.shelf,
                     page.page + 1,
