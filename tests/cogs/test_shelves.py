@@ -6,8 +6,8 @@ import discord
 import pytest
 
 from bot.books.models import BookData
-from bot.ui.shelves import ShelfPageButton
-from tests.cogs.test_ratings import reply, seed_book, snapshot, stats_row
+from bot.ui.shelves import FinishButton, ShelfPageButton, ShelfSelect
+from tests.cogs.test_ratings import dm_alice, reply, seed_book, snapshot, stats_row
 from tests.components import custom_ids, text_of
 from tests.conftest import Club
 
@@ -290,4 +290,21 @@ async def test_progress_on_an_unknown_book_is_refused(club: Club) -> None:
     before = await snapshot(club.db)
     result = await club.alice.slash(club.channel, "progress", book="Nonexistent Tome Qwerty", page=3)
     assert "No book matches" in reply(result)
+    assert await snapshot(club.db) == before
+
+
+async def test_shelf_controls_outside_a_server_are_refused(club: Club) -> None:
+    book_id = await seed_book(club.db)
+    await club.alice.slash(club.channel, "progress", book=f"book:{book_id}", page=222)
+    alice = club.alice.id
+    pager = ShelfPageButton(alice, alice, None, 1, label="Next ▶", disabled=False)
+    finish = FinishButton(alice, book_id, 8)
+    message = await dm_alice(club, pager, finish)
+    select_message = await dm_alice(club, ShelfSelect(book_id))
+    before = await snapshot(club.db)
+    for custom_id in (f"shelfpage:{alice}:{alice}:all:1", f"finish:{alice}:{book_id}:8"):
+        result = await club.alice.user.click(message, custom_id=custom_id)
+        assert reply(result) == "This only works inside a server."
+    result = await club.alice.user.select(select_message, ["read"], custom_id=f"shelve:{book_id}")
+    assert reply(result) == "This only works inside a server."
     assert await snapshot(club.db) == before
