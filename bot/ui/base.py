@@ -1,5 +1,5 @@
-"""Shared UI pieces: `club_bot`, `require_guild`, and a base view that answers outsiders, disables itself on
-timeout and reports errors like the tree does."""
+"""Shared UI pieces: `club_bot`, `require_guild`, and a base view that answers outsiders,
+disables itself on timeout and reports errors like the tree does."""
 
 from __future__ import annotations
 
