@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.services.profiles import follow, load_profile, set_reading_goal, unfollow
 from bot.services.stats import plural
-from bot.ui.ratings import profile_view
+from bot.ui.profiles import profile_view
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot

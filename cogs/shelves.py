@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.services.shelves import load_shelf_page, record_progress, shelve_book, unshelve_book
-from bot.ui.ratings import finish_view, shelf_view
+from bot.ui.shelves import finish_view, shelf_view
 from cogs.options import BookOption
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class Shelves(commands.Cog):
         assert interaction.guild_id is not None
         who = member or interaction.user
         page = await load_shelf_page(self.bot.db, interaction.guild_id, who.id, shelf, 0)
-        await interaction.response.send_message(view=shelf_view(page, who.display_name))
+        await interaction.response.send_message(view=shelf_view(page, who.display_name, interaction.user.id))
 
     @app_commands.command(name="progress")
     @app_commands.guild_only()

@@ -134,17 +134,6 @@ async def delete_entry_in(conn: aiosqlite.Connection, guild_id: int, user_id: in
     await conn.execute(query, (guild_id, user_id, book_id))
 
 
-async def get_shelved_book(db: Database, guild_id: int, user_id: int, book_id: int) -> ShelvedBook | None:
-    query = f"""
-        SELECT {_SHELVED_COLUMNS}
-        FROM books AS b
-        LEFT JOIN shelves AS s ON s.guild_id = ? AND s.user_id = ? AND s.book_id = b.book_id
-        WHERE b.book_id = ?
-    """
-    row = await db.fetchone(query, (guild_id, user_id, book_id))
-    return None if row is None else _shelved(row)
-
-
 async def shelf_page(
     db: Database, guild_id: int, user_id: int, shelf: str | None, *, offset: int, limit: int
 ) -> tuple[list[ShelvedBook], int]:

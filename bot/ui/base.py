@@ -1,13 +1,30 @@
-"""Base view: answers outsiders, disables itself on timeout, reports errors like the tree does."""
+"""Shared UI pieces: `club_bot`, `require_guild`, and a base view that answers outsiders,
+disables itself on timeout and reports errors like the tree does."""
 
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
+from bot.errors import UserFacingError
 from bot.tree import report_error
+
+if TYPE_CHECKING:
+    from bot.client import BookClubBot
+
+
+def club_bot(interaction: discord.Interaction[Any]) -> BookClubBot:
+    """The bot behind a `DynamicItem`'s interaction (typed `Any` by discord.py's callback signature)."""
+    return cast("BookClubBot", interaction.client)
+
+
+def require_guild(interaction: discord.Interaction[Any]) -> int:
+    """The server a control was used in; outside one, a clear refusal (answered ephemerally)."""
+    if interaction.guild_id is None:
+        raise UserFacingError("This only works inside a server.")
+    return interaction.guild_id
 
 
 class OwnedView(discord.ui.View):

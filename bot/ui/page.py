@@ -13,7 +13,7 @@ import discord
 from bot.services.book_page import BookPage, load_book_page
 from bot.services.ratings import BOOK_GONE
 from bot.tree import send_ephemeral
-from bot.ui import ratings, reviews
+from bot.ui import ratings, reviews, shelves
 from bot.ui.book_page import book_page_view
 
 Row = discord.ui.ActionRow[discord.ui.LayoutView]
@@ -21,7 +21,11 @@ Row = discord.ui.ActionRow[discord.ui.LayoutView]
 
 def page_actions(book_id: int) -> tuple[Row, ...]:
     """Every control under a book page: stars, the shelf menu, then the reviews buttons."""
-    return (*ratings.rating_actions(book_id), *reviews.review_actions(book_id))
+    return (
+        *ratings.rating_actions(book_id),
+        *shelves.shelf_actions(book_id),
+        *reviews.review_actions(book_id),
+    )
 
 
 def page_view(page: BookPage) -> discord.ui.LayoutView:

@@ -9,7 +9,8 @@ import discord
 from bot.ui import reviews
 from bot.ui.book_page import FullDescriptionButton
 from bot.ui.books import BookPickSelect
-from bot.ui.ratings import FinishButton, ShelfPageButton, ShelfSelect, StarButton
+from bot.ui.ratings import StarButton
+from bot.ui.shelves import FinishButton, ShelfPageButton, ShelfSelect
 
 PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     FullDescriptionButton,

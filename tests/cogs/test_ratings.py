@@ -13,6 +13,7 @@ from bot.db import Database
 from bot.db.books import upsert_book
 from bot.services.book_page import load_book_page
 from bot.services.ratings import rate_book
+from bot.ui.ratings import StarButton
 from tests.components import text_of
 from tests.conftest import Club
 
@@ -208,6 +209,25 @@ async def test_star_button_on_a_removed_book_says_so(club: Club) -> None:
     assert reply(result) == "That book is no longer in the catalogue; look it up again with /book search."
     result = await club.alice.select(page, ["read"], custom_id=f"shelve:{book_id}")
     assert reply(result) == "That book is no longer in the catalogue; look it up again with /book search."
+    assert await snapshot(club.db) == before
+
+
+async def dm_alice(club: Club, *items: discord.ui.Item[Any]) -> discord.Message:
+    """A bot message in alice's DMs carrying `items` (controls are only ever posted in a server)."""
+    view = discord.ui.LayoutView()
+    view.add_item(discord.ui.ActionRow(*items))
+    user = await club.bot.fetch_user(club.alice.id)
+    message = await user.send(view=view)
+    await club.env.settle()
+    return message
+
+
+async def test_a_star_button_outside_a_server_is_refused(club: Club) -> None:
+    book_id = await seed_book(club.db)
+    message = await dm_alice(club, StarButton(book_id, 8))
+    before = await snapshot(club.db)
+    result = await club.alice.user.click(message, custom_id=f"rate:{book_id}:8")
+    assert reply(result) == "This only works inside a server."
     assert await snapshot(club.db) == before
 
 

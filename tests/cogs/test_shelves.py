@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import discord
 import pytest
 
 from bot.books.models import BookData
-from tests.cogs.test_ratings import reply, seed_book, snapshot, stats_row
-from tests.components import text_of
+from bot.ui.shelves import FinishButton, ShelfPageButton, ShelfSelect
+from tests.cogs.test_ratings import dm_alice, reply, seed_book, snapshot, stats_row
+from tests.components import custom_ids, text_of
 from tests.conftest import Club
 
 
@@ -64,11 +66,25 @@ async def test_shelf_refusals_change_nothing(club: Club) -> None:
     assert await snapshot(club.db) == before
 
 
-async def test_shelf_show_pages_survive_a_restart(club: Club) -> None:
-    for number in range(12):
+async def shelve_volumes(club: Club, count: int = 12) -> None:
+    """`count` books on alice's read shelf, Volume 00 oldest."""
+    for number in range(count):
         book_id = await seed_book(club.db, BookData(title=f"Volume {number:02d}", authors=("A. Writer",)))
         club.clock.now = club.clock.now.replace(minute=number)
         await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="read")
+
+
+def payload(message: discord.Message) -> list[object]:
+    """A message's components as the channel holds them now (after any edits)."""
+    return [c.to_dict() for c in message.components]  # type: ignore[attr-defined]
+
+
+def live_text(message: discord.Message) -> str:
+    return text_of(payload(message))
+
+
+async def test_shelf_show_pages_survive_a_restart(club: Club) -> None:
+    await shelve_volumes(club)
 
     result = await club.bob.slash(club.channel, "shelf show", member=club.alice, shelf="read")
     assert not result.ephemeral
@@ -79,17 +95,85 @@ async def test_shelf_show_pages_survive_a_restart(club: Club) -> None:
     assert "**Volume 11** by A. Writer" in text  # newest first
     assert "Volume 01" not in text
     message = result.response
+    posted = len(club.channel.history())
 
     await club.restart()
-    next_id = f"shelfpage:{club.alice.id}:read:1"
-    await club.bob.click(message, custom_id=next_id)
+    next_id = f"shelfpage:{club.bob.id}:{club.alice.id}:read:1"  # bob ran /shelf show: his presses move it
+    clicked = await club.bob.click(message, custom_id=next_id)
+    assert not clicked.followups
+    assert len(club.channel.history()) == posted  # moved in place, nothing new posted
     edited = club.channel.last_message
     assert edited is not None
-    text = text_of([c.to_dict() for c in edited.components])  # type: ignore[attr-defined]
+    assert edited.id == message.id
+    text = live_text(edited)
     assert "page 2 of 2" in text
     assert "**Volume 01**" in text
     assert "Volume 11" not in text
     assert "alice's shelves" in text  # the stored display name, after the restart
+
+
+async def test_an_outsider_paging_a_shelf_gets_their_own_copy(club: Club) -> None:
+    await shelve_volumes(club)
+    result = await club.bob.slash(club.channel, "shelf show", member=club.alice, shelf="read")
+    assert result.response is not None
+    message = result.response
+    bob, alice = club.bob.id, club.alice.id
+    assert custom_ids(message.components, "shelfpage:") == [
+        f"shelfpage:{bob}:{alice}:read:0",
+        f"shelfpage:{bob}:{alice}:read:1",
+    ]
+
+    copy = await club.alice.click(message, custom_id=f"shelfpage:{bob}:{alice}:read:1")
+    assert copy.ephemeral
+    assert copy.response is not None
+    assert "12 books · page 2 of 2" in text_of(copy.response.components)
+    assert "**Volume 01**" in text_of(copy.response.components)
+    assert custom_ids(copy.response.components, "shelfpage:") == [  # the copy is alice's to move
+        f"shelfpage:{alice}:{alice}:read:0",
+        f"shelfpage:{alice}:{alice}:read:2",
+    ]
+    last = club.channel.last_message
+    assert last is not None
+    assert last.id == message.id
+    assert "page 1 of 2" in live_text(last)  # bob's message did not move
+
+    await club.restart()
+    await club.alice.click(copy.response, custom_id=f"shelfpage:{alice}:{alice}:read:0")
+    assert "page 1 of 2" in text_of(copy.response.components)  # her copy moves in place
+    again = await club.admin.click(message, custom_id=f"shelfpage:{bob}:{alice}:read:1")
+    assert again.ephemeral
+    assert again.response is not None
+    assert "page 2 of 2" in text_of(again.response.components)
+    last = club.channel.last_message
+    assert last is not None
+    assert last.id == message.id
+    assert "page 1 of 2" in live_text(last)  # still unmoved after the restart
+
+
+async def test_a_shelf_list_posted_before_owners_were_carried_gives_everyone_a_copy(club: Club) -> None:
+    await shelve_volumes(club)
+    legacy = ShelfPageButton(None, club.alice.id, "read", 1, label="Next ▶", disabled=False)
+    assert legacy.custom_id == f"shelfpage:{club.alice.id}:read:1"  # the id format before the fix
+    view = discord.ui.LayoutView()
+    view.add_item(discord.ui.ActionRow(legacy))
+    channel = club.bot.get_channel(club.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    message = await channel.send(view=view)
+    await club.env.settle()
+
+    await club.restart()
+    for member in (club.alice, club.bob):
+        copy = await member.click(message, custom_id=legacy.custom_id)
+        assert copy.ephemeral
+        assert copy.response is not None
+        assert "page 2 of 2" in text_of(copy.response.components)
+        assert custom_ids(copy.response.components, "shelfpage:")[0] == (
+            f"shelfpage:{member.id}:{club.alice.id}:read:0"
+        )
+    last = club.channel.last_message
+    assert last is not None
+    assert last.id == message.id
+    assert custom_ids(payload(last)) == [legacy.custom_id]
 
 
 async def test_shelf_show_defaults_to_yourself_and_all_shelves(club: Club) -> None:
@@ -206,4 +290,21 @@ async def test_progress_on_an_unknown_book_is_refused(club: Club) -> None:
     before = await snapshot(club.db)
     result = await club.alice.slash(club.channel, "progress", book="Nonexistent Tome Qwerty", page=3)
     assert "No book matches" in reply(result)
+    assert await snapshot(club.db) == before
+
+
+async def test_shelf_controls_outside_a_server_are_refused(club: Club) -> None:
+    book_id = await seed_book(club.db)
+    await club.alice.slash(club.channel, "progress", book=f"book:{book_id}", page=222)
+    alice = club.alice.id
+    pager = ShelfPageButton(alice, alice, None, 1, label="Next ▶", disabled=False)
+    finish = FinishButton(alice, book_id, 8)
+    message = await dm_alice(club, pager, finish)
+    select_message = await dm_alice(club, ShelfSelect(book_id))
+    before = await snapshot(club.db)
+    for custom_id in (f"shelfpage:{alice}:{alice}:all:1", f"finish:{alice}:{book_id}:8"):
+        result = await club.alice.user.click(message, custom_id=custom_id)
+        assert reply(result) == "This only works inside a server."
+    result = await club.alice.user.select(select_message, ["read"], custom_id=f"shelve:{book_id}")
+    assert reply(result) == "This only works inside a server."
     assert await snapshot(club.db) == before

@@ -1,70 +1,32 @@
-"""The club controls' layouts: star buttons and shelf select, shelf pages, profiles, dates."""
+"""The rating controls' layout, and the order of every feature's rows under a book page."""
 
 from __future__ import annotations
 
-import logging
+from typing import Any
 
-import pytest
+import discord
 
-from bot.db.profiles import MemberSummary, ReadingNow
-from bot.db.shelves import ShelfEntry, ShelvedBook
-from bot.services.profiles import Profile
-from bot.services.shelves import ShelfPage
-from bot.ui.ratings import profile_text, rating_actions, shelf_view, when
-from tests.components import custom_ids, text_of
+from bot.ui.page import page_actions
+from bot.ui.ratings import rating_actions
+from tests.components import custom_ids
+
+
+def ids_of(rows: tuple[discord.ui.ActionRow[Any], ...]) -> list[str]:
+    return custom_ids([row.to_component_dict() for row in rows])
 
 
 def test_rating_actions_carry_the_book_in_every_custom_id() -> None:
-    rows = rating_actions(42)
-    ids = custom_ids([row.to_component_dict() for row in rows])
-    assert ids == ["rate:42:2", "rate:42:4", "rate:42:6", "rate:42:8", "rate:42:10", "shelve:42"]
+    assert ids_of(rating_actions(42)) == ["rate:42:2", "rate:42:4", "rate:42:6", "rate:42:8", "rate:42:10"]
 
 
-def test_every_stored_time_format_renders() -> None:
-    assert when("2026-11-25T12:00:00.000Z") == "<t:1795608000:d>"  # bot.db.db_time
-    assert when("2026-11-25T12:00:00.000Z", "R") == "<t:1795608000:R>"
-    assert when("2024-03-01") == "<t:1709251200:d>"  # an imported date
-    assert when("2024-03-01T00:00:00+00:00") == "<t:1709251200:d>"  # an import's ISO timestamp
-    assert when(None) == "—"
-    assert when("") == "—"
-
-
-def test_a_malformed_time_shows_as_unknown_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
-    # Nothing writes these any more; if one turns up, the display still renders.
-    with caplog.at_level(logging.WARNING, logger="bot.ui.ratings"):
-        assert when("2024/03/01") == "—"
-        assert when("last Tuesday") == "—"
-    assert [record.getMessage() for record in caplog.records] == [
-        "not a stored time: '2024/03/01'",
-        "not a stored time: 'last Tuesday'",
+def test_the_page_rows_are_stars_then_the_shelf_select_then_reviews() -> None:
+    assert ids_of(page_actions(42)) == [
+        "rate:42:2",
+        "rate:42:4",
+        "rate:42:6",
+        "rate:42:8",
+        "rate:42:10",
+        "shelve:42",
+        "rv:open:42",
+        "rv:write:42",
     ]
-
-
-def test_a_one_page_shelf_has_no_page_buttons() -> None:
-    entry = ShelfEntry(
-        shelf="read", added_at="2026-01-02T00:00:00.000Z", finished_at="2026-01-02", times_read=3
-    )
-    page = ShelfPage(7, "read", 0, 1, 1, [ShelvedBook(1, "Dune", ("Frank Herbert",), 412, entry)])
-    components = shelf_view(page, "alice").to_components()
-    text = text_of(components)
-    assert "### alice's shelves · Read\n1 book" in text
-    assert "**Dune** by Frank Herbert\n-# Read · finished <t:1767312000:d> · read 3 times" in text
-    assert custom_ids(components) == []
-
-
-def test_profile_singular_forms() -> None:
-    summary = MemberSummary("ann", 1, 1, 1, 1, 9, 1)
-    profile = Profile(
-        user_id=1,
-        name="ann",
-        year=2026,
-        summary=summary,
-        shelves={"want-to-read": 1, "currently-reading": 1, "read": 1, "did-not-finish": 0},
-        read_this_year=1,
-        reading=[ReadingNow(1, "Dune", None, None, 30)],
-    )
-    text = profile_text(profile)
-    assert "1 review · 1 follower · following 1" in text
-    assert "**Ratings** 1 rating · average 4.50" in text
-    assert "- *Dune* — at 30%" in text
-    assert "**2026 goal** 1 book read of 1 (100%)" in text
