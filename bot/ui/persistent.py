@@ -26,4 +26,5 @@ PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     reviews.StarsSelect,
     reviews.OpenReviewsButton,
     reviews.WriteReviewButton,
+    reviews.ConfirmButton,
 )
