@@ -705,8 +705,11 @@ def _writable(channel: discord.abc.GuildChannel | discord.Thread | None) -> Card
     if not isinstance(channel, discord.TextChannel | discord.Thread):
         return None
     permissions = channel.permissions_for(channel.guild.me)
-    can_send = permissions.send_messages_in_threads if isinstance(channel, discord.Thread) else True
-    return channel if permissions.view_channel and permissions.send_messages and can_send else None
+    if isinstance(channel, discord.Thread):  # a thread asks for its own permission, not Send Messages
+        can_send = permissions.send_messages_in_threads and (not channel.locked or permissions.manage_threads)
+    else:
+        can_send = permissions.send_messages
+    return channel if permissions.view_channel and can_send else None
 
 
 async def post_card(interaction: discord.Interaction[BookClubBot], review: Review, book: Book) -> str:

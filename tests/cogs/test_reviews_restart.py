@@ -44,9 +44,6 @@ async def test_bad_input_in_a_modal_after_a_restart_changes_nothing(club: Club) 
     await club.restart()
     blank = await club.alice.submit_modal(shown, {"stars": ["8"], "body": "   "})
     assert "Your review is empty" in reply_of(blank)
-    await club.db.execute("DELETE FROM books WHERE book_id = ?", (book.book_id,))
-    again = await club.alice.slash(club.channel, "review write", book=f"book:{book.book_id}")
-    assert again.modal is None  # the book is gone: no form at all
     assert await count(club, "SELECT count(*) FROM reviews") == 0
     assert await count(club, "SELECT count(*) FROM ratings") == 0
     assert not [m for m in club.channel.history() if m.components]
@@ -200,3 +197,21 @@ async def test_a_review_id_from_another_server_is_gone(club: Club) -> None:
         assert "That review is gone" in reply_of(answer), custom_id
     assert await count(club, "SELECT likes FROM reviews") == 0
     assert await count(club, "SELECT count(*) FROM review_likes") == 0
+
+
+async def test_a_thread_the_bot_may_not_write_in_still_saves(club: Club) -> None:
+    book = await seed_book(club.db)
+    closed = club.guild.create_text_channel(
+        "closed",
+        overwrites={club.guild.default_role: discord.PermissionOverwrite(send_messages_in_threads=False)},
+    )
+    parent = club.bot.get_channel(closed.id)
+    assert isinstance(parent, discord.TextChannel)
+    await parent.create_thread(name="Quiet chat", type=discord.ChannelType.public_thread)
+    (thread,) = closed.threads
+    shown = await club.alice.slash(thread, "review write", book=f"book:{book.book_id}")
+    assert shown.modal is not None
+    done = await club.alice.submit_modal(shown, {"stars": ["9"], "body": "Saved anyway."})
+    assert f"Its card could not be posted in <#{thread.id}>" in reply_of(done)
+    assert await count(club, "SELECT count(*) FROM reviews WHERE message_id IS NULL") == 1
+    assert not [m for m in thread.history() if m.components]
