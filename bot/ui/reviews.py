@@ -242,7 +242,7 @@ def _state_from(match: re.Match[str]) -> ListState:
 # state (like a DynamicItem's), they are sent already stopped so discord.py keeps no instance (a
 # dismissed modal leaks nothing), and `submit_modal`, called by the cog's `on_interaction`
 # listener, answers every submission — before or after a restart alike, through one path.
-MODAL_TIMEOUT = 15 * 60.0  # never reached (the instance is stopped when sent); set for clarity
+MODAL_TIMEOUT = 15 * 60.0  # finite even so: were an instance ever kept, it would not outlive this
 
 Submitted = dict[str, str | list[str]]
 
