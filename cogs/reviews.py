@@ -9,22 +9,23 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.db import reviews as store
-from bot.errors import UserFacingError
 from bot.services import reviews as service
 from bot.services.reviews import SORTS, ListState
-from bot.ui.reviews import ConfirmDelete, book_heading, open_review_modal, remove_card, render_list
+from bot.ui.reviews import (
+    book_heading,
+    confirm_delete_view,
+    guild_id_of,
+    open_review_modal,
+    remove_card,
+    render_list,
+    submit_modal,
+)
 from cogs.options import BookOption
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot
 
 SortChoice = Literal["newest", "oldest", "highest", "lowest", "most liked"]
-
-
-def guild_id_of(interaction: discord.Interaction[BookClubBot]) -> int:
-    if interaction.guild_id is None:
-        raise UserFacingError("Reviews belong to a server's club; use this inside a server.")
-    return interaction.guild_id
 
 
 class Reviews(commands.Cog):
@@ -34,6 +35,12 @@ class Reviews(commands.Cog):
 
     def __init__(self, bot: BookClubBot) -> None:
         self.bot = bot
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction[BookClubBot]) -> None:
+        """Answer the review modals (write, jump to page), also those shown before a restart."""
+        if interaction.type is discord.InteractionType.modal_submit:
+            await submit_modal(interaction)
 
     @review.command(name="write")
     @app_commands.describe(book="The book to review", spoiler="Hide the whole review behind a spoiler")
@@ -60,11 +67,11 @@ class Reviews(commands.Cog):
         review = await service.require_review(
             self.bot.db, guild_id, book.book_id, interaction.user.id, own=True
         )
-        view = ConfirmDelete(interaction.user.id, review, book)
         await interaction.response.send_message(
-            f"Delete your review of {book_heading(book)}? This can't be undone.", view=view, ephemeral=True
+            f"Delete your review of {book_heading(book)}? This can't be undone.",
+            view=confirm_delete_view(interaction.user.id, review),
+            ephemeral=True,
         )
-        view.message = await interaction.original_response()
 
     @review.command(name="remove")
     @app_commands.describe(
@@ -75,7 +82,7 @@ class Reviews(commands.Cog):
         self,
         interaction: discord.Interaction[BookClubBot],
         book: BookOption,
-        member: discord.Member,
+        member: discord.User,  # a Member too; a User when they left the server
         reason: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         """Manage Messages: remove a member's review of a book."""

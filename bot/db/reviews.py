@@ -95,23 +95,24 @@ async def get_review(db: Database, guild_id: int, book_id: int, user_id: int) ->
     return None if row is None else review_from_row(row)
 
 
-async def get_review_by_id(db: Database, review_id: int) -> Review | None:
-    query = f"SELECT {REVIEW_COLUMNS} FROM reviews AS r WHERE r.review_id = ?"
-    row = await db.fetchone(query, (review_id,))
+async def get_review_by_id(db: Database, guild_id: int, review_id: int) -> Review | None:
+    """A review of this server by id; None when gone or another server's (ids come from buttons)."""
+    query = f"SELECT {REVIEW_COLUMNS} FROM reviews AS r WHERE r.review_id = ? AND r.guild_id = ?"
+    row = await db.fetchone(query, (review_id, guild_id))
     return None if row is None else review_from_row(row)
 
 
-async def get_review_line(db: Database, review_id: int) -> ReviewLine | None:
-    """One review with its reviewer's name and counters (one query)."""
+async def get_review_line(db: Database, guild_id: int, review_id: int) -> ReviewLine | None:
+    """One review of this server with its reviewer's name and counters (one query)."""
     query = f"""
         SELECT {REVIEW_COLUMNS}, m.display_name, s.reviews_count AS m_reviews,
                s.followers_count AS m_followers
         FROM reviews AS r
         LEFT JOIN members AS m ON m.guild_id = r.guild_id AND m.user_id = r.user_id
         LEFT JOIN member_stats AS s ON s.guild_id = r.guild_id AND s.user_id = r.user_id
-        WHERE r.review_id = ?
+        WHERE r.review_id = ? AND r.guild_id = ?
     """
-    row = await db.fetchone(query, (review_id,))
+    row = await db.fetchone(query, (review_id, guild_id))
     return None if row is None else line_from_row(row)
 
 
@@ -191,7 +192,11 @@ async def update_review_in(
     spoiler: bool,
     now: datetime,
 ) -> None:
-    """Replace a review's text and stars, keeping the earlier version in `review_history`."""
+    """Replace a review's text and stars, keeping the earlier version in `review_history`.
+
+    An edited review is the member's own from now on (`imported = 0`): a later import of the same
+    Goodreads file never overwrites it.
+    """
     rows = list(
         await conn.execute_fetchall(
             "SELECT max(edited_at) FROM review_history WHERE review_id = ?", (review.review_id,)
@@ -207,7 +212,10 @@ async def update_review_in(
         (review.review_id, db_time(edited_at), review.stars_x2, review.body, int(review.spoiler)),
     )
     await conn.execute(
-        "UPDATE reviews SET stars_x2 = ?, body = ?, spoiler = ?, updated_at = ? WHERE review_id = ?",
+        """
+        UPDATE reviews SET stars_x2 = ?, body = ?, spoiler = ?, updated_at = ?, imported = 0
+        WHERE review_id = ?
+        """,
         (stars_x2, body, int(spoiler), db_time(edited_at), review.review_id),
     )
 

@@ -50,18 +50,6 @@ def clean_body(text: str) -> str:
     return body
 
 
-def parse_stars(value: str) -> int:
-    """`4.5` / `4½` / `4` → stars doubled (9 / 9 / 8); 1 … 5 in half steps."""
-    text = value.strip().replace("½", ".5").replace(",", ".")
-    try:
-        doubled = float(text) * 2
-    except ValueError:
-        raise UserFacingError("Give the stars as a number from 1 to 5, in half steps (e.g. 4.5).") from None
-    if doubled != int(doubled) or not 2 <= doubled <= 10:
-        raise UserFacingError("Stars go from 1 to 5 in half steps (1, 1.5, 2 … 5).")
-    return int(doubled)
-
-
 def fts_match(text: str) -> str:
     """A safe FTS5 query from what a member typed: every word quoted, operators never passed on.
 
@@ -130,7 +118,7 @@ async def save_review(
                     conn, existing, stars_x2=stars_x2, body=body, spoiler=spoiler, now=now
                 )
         await write_rating_in(conn, guild_id, user_id, book_id, stars_x2, now)
-    review = await store.get_review_by_id(db, review_id)
+    review = await store.get_review_by_id(db, guild_id, review_id)
     assert review is not None
     return review, existing is None
 
@@ -153,16 +141,25 @@ async def delete_review(db: Database, review: Review) -> None:
         raise UserFacingError("That review was already deleted.")
 
 
-async def like(db: Database, review_id: int, user_id: int) -> tuple[Review, bool]:
-    """Toggle the member's like; returns the review (with its new count) and whether it is liked."""
-    review = await store.get_review_by_id(db, review_id)
+REVIEW_GONE = "That review is gone; it may have been deleted."
+
+
+async def require_review_by_id(db: Database, guild_id: int, review_id: int) -> Review:
+    """The review a button names, in this server only (a review id from elsewhere is 'gone')."""
+    review = await store.get_review_by_id(db, guild_id, review_id)
     if review is None:
-        raise UserFacingError("That review has been deleted.")
+        raise UserFacingError(REVIEW_GONE)
+    return review
+
+
+async def like(db: Database, guild_id: int, review_id: int, user_id: int) -> tuple[Review, bool]:
+    """Toggle the member's like; returns the review (with its new count) and whether it is liked."""
+    review = await require_review_by_id(db, guild_id, review_id)
     if review.user_id == user_id:
         raise UserFacingError("You can't like your own review.")
     result = await store.toggle_like(db, review_id, user_id)
     if result is None:
-        raise UserFacingError("That review has been deleted.")
+        raise UserFacingError(REVIEW_GONE)
     liked, likes = result
     return _with_likes(review, likes), liked
 

@@ -27,4 +27,5 @@ PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     reviews.StarsSelect,
     reviews.OpenReviewsButton,
     reviews.WriteReviewButton,
+    reviews.ConfirmButton,
 )

@@ -12,7 +12,7 @@ import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 import discord
 
@@ -26,7 +26,6 @@ from bot.services import reviews as service
 from bot.services.reviews import SORT_LABELS, SORTS, ListState, Move, ReviewPage
 from bot.services.stats import plural, stars_text, stars_value
 from bot.tree import report_error
-from bot.ui.base import OwnedView
 from bot.ui.meta import ACCENT
 
 if TYPE_CHECKING:
@@ -64,6 +63,12 @@ def row_of(*items: discord.ui.Item[Any]) -> Row:
     for item in items:
         row.add_item(item)
     return row
+
+
+def guild_id_of(interaction: discord.Interaction[BookClubBot]) -> int:
+    if interaction.guild_id is None:
+        raise UserFacingError("Reviews belong to a server's club; use this inside a server.")
+    return interaction.guild_id
 
 
 # -- text ----------------------------------------------------------------------------------
@@ -132,9 +137,10 @@ class LikeButton(
     @guarded
     async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
         db = interaction.client.db
-        review, liked = await service.like(db, self.review_id, interaction.user.id)
+        guild_id = guild_id_of(interaction)
+        review, liked = await service.like(db, guild_id, self.review_id, interaction.user.id)
         if self.on_card:
-            line = await store.get_review_line(db, review.review_id)
+            line = await store.get_review_line(db, guild_id, review.review_id)
             book = await get_book(db, review.book_id)
             if line is not None and book is not None:
                 await interaction.response.edit_message(view=card_view(line, book))
@@ -167,9 +173,9 @@ class ReadButton(
 
     @guarded
     async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
-        line = await store.get_review_line(interaction.client.db, self.review_id)
+        line = await store.get_review_line(interaction.client.db, guild_id_of(interaction), self.review_id)
         if line is None:
-            raise UserFacingError("That review has been deleted.")
+            raise UserFacingError(service.REVIEW_GONE)
         review = line.review
         text = review.body.replace("||", "") if review.spoiler else review.body
         pieces = service.split_text(text, PIECE)
@@ -229,6 +235,64 @@ def _state_from(match: re.Match[str]) -> ListState:
     return ListState(int(match["book"]), SORTS[match["sort"]], int(match["stars"]), int(match["search"]))
 
 
+# -- modals --------------------------------------------------------------------------------
+# A modal shown before a restart is still submitted afterwards, and discord.py only dispatches a
+# submission to a Modal instance kept in memory (ViewStore.dispatch_modal ignores unknown ids, and
+# there is no DynamicItem for modals). So our modals are forms only: their custom id carries the
+# state (like a DynamicItem's), they are sent already stopped so discord.py keeps no instance (a
+# dismissed modal leaks nothing), and `submit_modal`, called by the cog's `on_interaction`
+# listener, answers every submission — before or after a restart alike, through one path.
+MODAL_TIMEOUT = 15 * 60.0  # finite even so: were an instance ever kept, it would not outlive this
+
+Submitted = dict[str, str | list[str]]
+
+
+def submitted_values(interaction: discord.Interaction[Any]) -> Submitted:
+    """A modal submission's values by control custom id: text inputs a str, selects a list."""
+    found: Submitted = {}
+
+    def walk(nodes: list[dict[str, Any]]) -> None:
+        for node in nodes:
+            if isinstance(node.get("component"), dict):
+                walk([node["component"]])
+            walk(node.get("components") or [])
+            custom_id = node.get("custom_id")
+            if isinstance(custom_id, str):
+                if "values" in node:
+                    found[custom_id] = [str(value) for value in node["values"]]
+                elif "value" in node:
+                    found[custom_id] = str(node["value"])
+
+    data = cast("dict[str, Any]", interaction.data or {})
+    walk(data.get("components") or [])
+    return found
+
+
+def _text(values: Submitted, custom_id: str) -> str:
+    value = values.get(custom_id)
+    return value if isinstance(value, str) else ""
+
+
+async def send_modal(interaction: discord.Interaction[BookClubBot], modal: discord.ui.Modal) -> None:
+    """Show a form whose submission `submit_modal` answers (no instance stays in memory)."""
+    modal.stop()  # discord.py stores only unfinished modals; this one is answered by its custom id
+    await interaction.response.send_modal(modal)
+
+
+async def submit_modal(interaction: discord.Interaction[BookClubBot]) -> bool:
+    """Answer a submitted review modal; False when the modal is not one of ours."""
+    custom_id = str(cast("dict[str, Any]", interaction.data or {}).get("custom_id", ""))
+    for form in (ReviewModal, JumpModal):
+        match = form.TEMPLATE.fullmatch(custom_id)
+        if match is not None:
+            try:
+                await form.answer(interaction, match, submitted_values(interaction))
+            except Exception as error:
+                await report_error(interaction, error)
+            return True
+    return False
+
+
 class NavButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.LayoutView]],
     template=rf"rv:nav:(?P<move>[fpnl]):(?P<owner>\d+):{_STATE}:(?P<page>\d+):(?P<anchor>\d+)",
@@ -276,20 +340,26 @@ class NavButton(
 
 
 class JumpModal(discord.ui.Modal, title="Jump to page"):
+    """The page-number form; its custom id carries the list, `submit_modal` answers it."""
+
+    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(rf"rv:modal:jump:(?P<owner>\d+):{_STATE}:(?P<pages>\d+)")
+
     def __init__(self, owner_id: int, state: ListState, pages: int) -> None:
-        super().__init__()
-        self.owner_id = owner_id
-        self.state = state
-        self.pages = pages
-        self.page_input: discord.ui.TextInput[JumpModal] = discord.ui.TextInput(
+        super().__init__(
+            timeout=MODAL_TIMEOUT, custom_id=f"rv:modal:jump:{owner_id}:{_state_id(state)}:{pages}"
+        )
+        page_input: discord.ui.TextInput[JumpModal] = discord.ui.TextInput(
             custom_id="page", placeholder=f"1 – {pages}", min_length=1, max_length=7
         )
-        self.add_item(discord.ui.Label(text=f"Page (1 – {pages})", component=self.page_input))
+        self.add_item(discord.ui.Label(text=f"Page (1 – {pages})", component=page_input))
 
-    @guarded
-    async def on_submit(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
-        page = service.check_jump(self.page_input.value, self.pages)
-        await show_list(interaction, self.owner_id, self.state, page=page, move="page")
+    @classmethod
+    async def answer(
+        cls, interaction: discord.Interaction[BookClubBot], match: re.Match[str], values: Submitted
+    ) -> None:
+        pages = int(match["pages"])
+        page = service.check_jump(_text(values, "page"), pages)
+        await show_list(interaction, int(match["owner"]), _state_from(match), page=page, move="page")
 
 
 class JumpButton(
@@ -317,7 +387,7 @@ class JumpButton(
 
     @guarded
     async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
-        await interaction.response.send_modal(JumpModal(self.owner_id, self.state, self.pages))
+        await send_modal(interaction, JumpModal(self.owner_id, self.state, self.pages))
 
 
 class SortSelect(
@@ -539,15 +609,22 @@ STAR_CHOICES = tuple(range(2, 11))
 
 
 class ReviewModal(discord.ui.Modal):
-    """Stars (a menu pre-filled with the member's rating) and the text (up to 4,000 characters)."""
+    """Stars (a menu pre-filled with the member's rating) and the text (up to 4,000 characters).
+
+    Its custom id carries the book and the spoiler flag; `submit_modal` answers it.
+    """
+
+    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(r"rv:modal:write:(?P<book>\d+):(?P<spoiler>[01])")
 
     def __init__(self, book: Book, *, existing: Review | None, rating: int | None, spoiler: bool) -> None:
         verb = "Edit your review" if existing else "Review"
-        super().__init__(title=f"{verb}: {book.title}"[:45])
-        self.book = book
-        self.spoiler = spoiler
+        super().__init__(
+            title=f"{verb}: {book.title}"[:45],
+            timeout=MODAL_TIMEOUT,
+            custom_id=f"rv:modal:write:{book.book_id}:{int(spoiler)}",
+        )
         chosen = existing.stars_x2 if existing and existing.stars_x2 else rating
-        self.stars: discord.ui.Select[ReviewModal] = discord.ui.Select(
+        stars: discord.ui.Select[ReviewModal] = discord.ui.Select(
             custom_id="stars",
             options=[
                 discord.SelectOption(
@@ -559,7 +636,7 @@ class ReviewModal(discord.ui.Modal):
             ],
             required=True,
         )
-        self.body: discord.ui.TextInput[ReviewModal] = discord.ui.TextInput(
+        body: discord.ui.TextInput[ReviewModal] = discord.ui.TextInput(
             custom_id="body",
             style=discord.TextStyle.paragraph,
             min_length=1,
@@ -567,32 +644,39 @@ class ReviewModal(discord.ui.Modal):
             default=existing.body if existing else None,
             placeholder="What did you think? Wrap spoilers in ||double bars||.",
         )
-        self.add_item(discord.ui.Label(text="Stars (this also sets your rating)", component=self.stars))
-        self.add_item(discord.ui.Label(text="Your review", component=self.body))
+        self.add_item(discord.ui.Label(text="Stars (this also sets your rating)", component=stars))
+        self.add_item(discord.ui.Label(text="Your review", component=body))
 
-    @guarded
-    async def on_submit(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
-        if interaction.guild_id is None:
-            raise UserFacingError("Reviews belong to a server's club; use this inside a server.")
-        values = self.stars.values
-        if not values or not values[0].isdigit() or int(values[0]) not in STAR_CHOICES:
+    @classmethod
+    async def answer(
+        cls, interaction: discord.Interaction[BookClubBot], match: re.Match[str], values: Submitted
+    ) -> None:
+        guild_id = guild_id_of(interaction)
+        chosen = values.get("stars")
+        stars = chosen[0] if isinstance(chosen, list) and chosen else ""
+        if not stars.isdigit() or int(stars) not in STAR_CHOICES:
             raise UserFacingError("Pick how many stars you give the book.")
-        service.clean_body(self.body.value)  # answer bad text before deferring
+        text = _text(values, "body")
+        service.clean_body(text)  # answer bad text before deferring
+        db = interaction.client.db
+        book = await get_book(db, int(match["book"]))
+        if book is None:
+            raise UserFacingError("That book is no longer in the catalogue.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         review, created = await service.save_review(
-            interaction.client.db,
-            guild_id=interaction.guild_id,
-            book_id=self.book.book_id,
+            db,
+            guild_id=guild_id,
+            book_id=book.book_id,
             user_id=interaction.user.id,
-            stars_x2=int(values[0]),
-            text=self.body.value,
-            spoiler=self.spoiler,
+            stars_x2=int(stars),
+            text=text,
+            spoiler=match["spoiler"] == "1",
             now=interaction.client.clock(),
         )
-        note = await post_card(interaction, review, self.book)
+        note = await post_card(interaction, review, book)
         verb = "saved" if created else "updated"
         await interaction.followup.send(
-            f"Your review of {book_heading(self.book)} is {verb}. {note}", ephemeral=True
+            f"Your review of {book_heading(book)} is {verb}. {note}", ephemeral=True
         )
 
 
@@ -607,40 +691,50 @@ async def open_review_modal(
     rating = await get_rating(db, interaction.guild_id, book.book_id, interaction.user.id)
     keep = existing.spoiler if existing else False
     modal = ReviewModal(book, existing=existing, rating=rating, spoiler=keep if spoiler is None else spoiler)
-    await interaction.response.send_modal(modal)
+    await send_modal(interaction, modal)
 
 
 # -- the posted card -----------------------------------------------------------------------
-def _writable(channel: discord.abc.GuildChannel | discord.Thread | None) -> discord.TextChannel | None:
-    if not isinstance(channel, discord.TextChannel):
+# A card goes to the reviews channel, else where the review was written. Written in a thread (the
+# reviews channel unset), the card is posted in that thread and opens no thread of its own: the
+# thread it sits in is already its discussion, and a forum post's parent takes no plain messages.
+CardChannel = discord.TextChannel | discord.Thread
+
+
+def _writable(channel: discord.abc.GuildChannel | discord.Thread | None) -> CardChannel | None:
+    if not isinstance(channel, discord.TextChannel | discord.Thread):
         return None
-    me = channel.guild.me
-    permissions = channel.permissions_for(me)
-    return channel if permissions.view_channel and permissions.send_messages else None
+    permissions = channel.permissions_for(channel.guild.me)
+    if isinstance(channel, discord.Thread):  # a thread asks for its own permission, not Send Messages
+        can_send = permissions.send_messages_in_threads and (not channel.locked or permissions.manage_threads)
+    else:
+        can_send = permissions.send_messages
+    return channel if permissions.view_channel and can_send else None
 
 
 async def post_card(interaction: discord.Interaction[BookClubBot], review: Review, book: Book) -> str:
     """Post (or edit in place) the review's card; returns a sentence for the member."""
     assert interaction.guild is not None
+    guild = interaction.guild
     db = interaction.client.db
-    line = await store.get_review_line(db, review.review_id)
+    line = await store.get_review_line(db, guild.id, review.review_id)
     assert line is not None
     view = card_view(line, book)
     if review.message_id is not None and review.channel_id is not None:
-        channel = interaction.guild.get_channel(review.channel_id)
-        if isinstance(channel, discord.TextChannel):
+        posted = guild.get_channel_or_thread(review.channel_id)
+        if isinstance(posted, discord.TextChannel | discord.Thread):
             try:
-                await channel.get_partial_message(review.message_id).edit(view=view)
+                await posted.get_partial_message(review.message_id).edit(view=view)
             except discord.NotFound:
                 pass  # the card was deleted: post a new one below
             except discord.HTTPException:
                 log.warning("could not edit the card of review %s", review.review_id, exc_info=True)
                 return "Its card could not be updated."
             else:
-                return f"Its card in {channel.mention} is updated."
-    configured = await store.get_reviews_channel(db, interaction.guild.id)
+                return f"Its card in {posted.mention} is updated."
+    configured = await store.get_reviews_channel(db, guild.id)
     target_id = configured or interaction.channel_id
-    channel = _writable(interaction.guild.get_channel(target_id) if target_id else None)
+    channel = _writable(guild.get_channel_or_thread(target_id) if target_id else None)
     if channel is None:
         where = f"<#{target_id}>" if target_id else "this channel"
         return (
@@ -652,7 +746,7 @@ async def post_card(interaction: discord.Interaction[BookClubBot], review: Revie
         log.warning("could not post the card of review %s", review.review_id, exc_info=True)
         return f"Its card could not be posted in {channel.mention}."
     thread_id: int | None = None
-    if channel.permissions_for(channel.guild.me).create_public_threads:
+    if isinstance(channel, discord.TextChannel) and channel.permissions_for(guild.me).create_public_threads:
         name = f"{book.title} — {interaction.user.display_name}"[:100]
         try:
             thread = await message.create_thread(name=name)
@@ -668,8 +762,8 @@ async def remove_card(interaction: discord.Interaction[BookClubBot], review: Rev
     """Delete a review's card and lock its thread (the discussion is kept, closed), quietly when gone."""
     if interaction.guild is None or review.channel_id is None or review.message_id is None:
         return
-    channel = interaction.guild.get_channel(review.channel_id)
-    if isinstance(channel, discord.TextChannel):
+    channel = interaction.guild.get_channel_or_thread(review.channel_id)
+    if isinstance(channel, discord.TextChannel | discord.Thread):
         with contextlib.suppress(discord.HTTPException):
             await channel.get_partial_message(review.message_id).delete()
     if review.thread_id is not None:
@@ -679,31 +773,55 @@ async def remove_card(interaction: discord.Interaction[BookClubBot], review: Rev
                 await thread.edit(archived=True, locked=True)
 
 
-class ConfirmDelete(OwnedView):
-    """Delete / Cancel, for the member who asked only."""
+# -- deleting ------------------------------------------------------------------------------
+class ConfirmButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"rv:(?P<action>del|keep):(?P<owner>\d+):(?P<review>\d+)",
+):
+    """Delete / Cancel on the "Delete your review?" prompt: restart-proof, for the asker only."""
 
-    def __init__(self, owner_id: int, review: Review, book: Book) -> None:
-        super().__init__(owner_id, timeout=120)
-        self.review = review
-        self.book = book
-
-    @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger)
-    async def confirm(
-        self, interaction: discord.Interaction[BookClubBot], button: discord.ui.Button[ConfirmDelete]
-    ) -> None:
-        review = await store.get_review_by_id(interaction.client.db, self.review.review_id)
-        if review is None:
-            raise UserFacingError("That review was already deleted.")
-        await service.delete_review(interaction.client.db, review)
-        self.stop()
-        await interaction.response.edit_message(
-            content=f"Your review of {book_heading(self.book)} is deleted.", view=None
+    def __init__(self, owner_id: int, review_id: int, *, delete: bool) -> None:
+        self.owner_id = owner_id
+        self.review_id = review_id
+        self.delete = delete
+        super().__init__(
+            discord.ui.Button(
+                label="Delete" if delete else "Cancel",
+                style=discord.ButtonStyle.danger if delete else discord.ButtonStyle.secondary,
+                custom_id=f"rv:{'del' if delete else 'keep'}:{owner_id}:{review_id}",
+            )
         )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ConfirmButton:
+        return cls(int(match["owner"]), int(match["review"]), delete=match["action"] == "del")
+
+    async def interaction_check(self, interaction: discord.Interaction[BookClubBot]) -> bool:  # type: ignore[override]
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message("This menu is not yours.", ephemeral=True)
+        return False
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
+        if not self.delete:
+            await interaction.response.edit_message(content="Nothing was deleted.", view=None)
+            return
+        db = interaction.client.db
+        review = await store.get_review_by_id(db, guild_id_of(interaction), self.review_id)
+        if review is None or review.user_id != self.owner_id:
+            raise UserFacingError("That review was already deleted.")
+        book = await get_book(db, review.book_id)
+        await service.delete_review(db, review)
+        what = f"Your review of {book_heading(book)}" if book else "Your review"
+        await interaction.response.edit_message(content=f"{what} is deleted.", view=None)
         await remove_card(interaction, review)
 
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(
-        self, interaction: discord.Interaction[BookClubBot], button: discord.ui.Button[ConfirmDelete]
-    ) -> None:
-        self.stop()
-        await interaction.response.edit_message(content="Nothing was deleted.", view=None)
+
+def confirm_delete_view(owner_id: int, review: Review) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(ConfirmButton(owner_id, review.review_id, delete=True))
+    view.add_item(ConfirmButton(owner_id, review.review_id, delete=False))
+    return view

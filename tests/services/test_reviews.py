@@ -7,12 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.books.models import BookData
 from bot.db import Database
 from bot.db import reviews as store
+from bot.db.books import upsert_book
 from bot.db.ratings import get_rating, write_rating_in
 from bot.errors import UserFacingError
 from bot.services import reviews as service
+from bot.services.library import import_library
+from bot.services.library_csv import GOODREADS_HEADER, open_library_file
+from bot.services.ratings import parse_stars
 from bot.services.reviews import ListState
+from bot.ui.reviews import STAR_CHOICES
 from tests.cogs.test_reviews_support import seed_book, seed_reviews
 
 GUILD = 1
@@ -116,27 +122,72 @@ async def test_bad_text_changes_nothing(db: Database, text: str, message: str) -
     assert await db.fetchval("SELECT count(*) FROM ratings") == 0
 
 
-def test_parse_stars() -> None:
-    assert service.parse_stars("4.5") == 9
-    assert service.parse_stars("4½") == 9
-    assert service.parse_stars("1") == 2
-    for bad in ("0", "5.5", "4.25", "many"):
+def test_stars_are_parsed_by_the_ratings_service() -> None:
+    """Reviews take their stars from a menu of the values the one `parse_stars` accepts."""
+    assert [parse_stars(x2 / 2) for x2 in STAR_CHOICES] == list(range(2, 11))
+    for bad in (0, 5.5, 4.25):
         with pytest.raises(UserFacingError):
-            service.parse_stars(bad)
+            parse_stars(bad)
 
 
 async def test_likes_toggle_and_refuse_your_own(db: Database) -> None:
     book = await seed_book(db)
     (review_id,) = await seed_reviews(db, GUILD, book.book_id, 1, first_user=7)
-    review, liked = await service.like(db, review_id, 8)
+    review, liked = await service.like(db, GUILD, review_id, 8)
     assert liked
     assert review.likes == 1
-    review, liked = await service.like(db, review_id, 8)
+    review, liked = await service.like(db, GUILD, review_id, 8)
     assert not liked
     assert review.likes == 0
     with pytest.raises(UserFacingError, match="your own"):
-        await service.like(db, review_id, 7)
+        await service.like(db, GUILD, review_id, 7)
     assert await db.fetchval("SELECT count(*) FROM review_likes") == 0
+
+
+async def test_a_review_of_another_server_is_gone(db: Database) -> None:
+    book = await seed_book(db)
+    (review_id,) = await seed_reviews(db, GUILD, book.book_id, 1, first_user=7)
+    with pytest.raises(UserFacingError, match="That review is gone"):
+        await service.like(db, GUILD + 1, review_id, 8)
+    assert await store.get_review_by_id(db, GUILD + 1, review_id) is None
+    assert await store.get_review_line(db, GUILD + 1, review_id) is None
+    assert await store.get_review_line(db, GUILD, review_id) is not None
+    assert await db.fetchval("SELECT count(*) FROM review_likes") == 0
+    assert await db.fetchval("SELECT likes FROM reviews") == 0
+
+
+async def test_an_imported_review_edited_in_discord_survives_a_reimport(db: Database) -> None:
+    await upsert_book(db, BookData("Dune", ("Frank Herbert",), isbn13="9780441013593", isbn10="0441013597"))
+    data = (
+        ",".join(GOODREADS_HEADER) + "\n"
+        ',Dune,Frank Herbert,"Herbert, Frank",,="0441013597",="9780441013593",4,4.2,,,,,,2025/03/01,'
+        "2025/02/01,read,read (#1),read,From the file,,,1,0\n"
+    ).encode()
+
+    async def run_import() -> None:
+        await import_library(db, guild_id=GUILD, user_id=7, file=open_library_file(data), now=NOW)
+
+    await run_import()
+    imported = await db.fetchone("SELECT book_id, body, imported FROM reviews")
+    assert imported is not None
+    assert (imported["body"], imported["imported"]) == ("From the file", 1)
+    edited, created = await service.save_review(
+        db,
+        guild_id=GUILD,
+        book_id=imported["book_id"],
+        user_id=7,
+        stars_x2=10,
+        text="Rewritten in Discord.",
+        spoiler=False,
+        now=NOW + timedelta(days=1),
+    )
+    assert not created
+    await run_import()
+    after = await db.fetchone("SELECT body, stars_x2, imported FROM reviews")
+    assert after is not None
+    assert tuple(after) == ("Rewritten in Discord.", 10, 0)
+    history = await store.get_history(db, edited.review_id)
+    assert [(h.body, h.stars_x2) for h in history] == [("From the file", 8)]
 
 
 @pytest.mark.parametrize(
@@ -272,7 +323,7 @@ async def test_jump_page_bounds() -> None:
 async def test_deleted_anchor_falls_back_to_the_page_number(db: Database) -> None:
     book = await seed_book(db)
     ids = await seed_reviews(db, GUILD, book.book_id, 12)
-    gone = await store.get_review_by_id(db, ids[6])
+    gone = await store.get_review_by_id(db, GUILD, ids[6])
     assert gone is not None
     await service.delete_review(db, gone)
     page = await service.load_page(
