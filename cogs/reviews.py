@@ -11,10 +11,10 @@ from discord.ext import commands
 from bot.db import reviews as store
 from bot.services import reviews as service
 from bot.services.reviews import SORTS, ListState
+from bot.ui.base import require_guild
 from bot.ui.reviews import (
     book_heading,
     confirm_delete_view,
-    guild_id_of,
     open_review_modal,
     remove_card,
     render_list,
@@ -48,14 +48,14 @@ class Reviews(commands.Cog):
         self, interaction: discord.Interaction[BookClubBot], book: BookOption, spoiler: bool | None = None
     ) -> None:
         """Write a review of a book (opens a form; writing again edits yours)."""
-        guild_id_of(interaction)
+        require_guild(interaction)
         await open_review_modal(interaction, book, spoiler=spoiler)
 
     @review.command(name="edit")
     @app_commands.describe(book="The book whose review you edit")
     async def edit(self, interaction: discord.Interaction[BookClubBot], book: BookOption) -> None:
         """Edit your review of a book; the earlier text is kept as history."""
-        guild_id = guild_id_of(interaction)
+        guild_id = require_guild(interaction)
         await service.require_review(self.bot.db, guild_id, book.book_id, interaction.user.id, own=True)
         await open_review_modal(interaction, book, spoiler=None)
 
@@ -63,7 +63,7 @@ class Reviews(commands.Cog):
     @app_commands.describe(book="The book whose review you delete")
     async def delete(self, interaction: discord.Interaction[BookClubBot], book: BookOption) -> None:
         """Delete your review of a book (asks to confirm)."""
-        guild_id = guild_id_of(interaction)
+        guild_id = require_guild(interaction)
         review = await service.require_review(
             self.bot.db, guild_id, book.book_id, interaction.user.id, own=True
         )
@@ -86,7 +86,7 @@ class Reviews(commands.Cog):
         reason: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         """Manage Messages: remove a member's review of a book."""
-        guild_id = guild_id_of(interaction)
+        guild_id = require_guild(interaction)
         review = await service.require_review(self.bot.db, guild_id, book.book_id, member.id, own=False)
         await service.delete_review(self.bot.db, review)
         because = f" Reason: {reason}" if reason else ""
@@ -106,7 +106,7 @@ class Reviews(commands.Cog):
         self, interaction: discord.Interaction[BookClubBot], channel: discord.TextChannel | None = None
     ) -> None:
         """Manage Server: choose the channel where review cards are posted."""
-        guild_id = guild_id_of(interaction)
+        guild_id = require_guild(interaction)
         await store.set_reviews_channel(self.bot.db, guild_id, channel.id if channel else None)
         if channel is None:
             text = "Review cards will be posted in the channel where each review is written."
@@ -133,7 +133,7 @@ class Reviews(commands.Cog):
         search: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         """A book's reviews in this server, five to a page."""
-        guild_id_of(interaction)
+        require_guild(interaction)
         text = service.check_search(search)
         search_id = await store.search_id_for(self.bot.db, text) if text else 0
         code = "m" if sort == "most liked" else sort[0]

@@ -52,7 +52,6 @@ class StarButton(
         bot = club_bot(interaction)
         try:
             guild_id = require_guild(interaction)
-            await bot.note_member(interaction)
             change = await rate_book(
                 bot.db, guild_id, interaction.user.id, self.book_id, self.stars_x2, bot.clock()
             )

@@ -26,6 +26,7 @@ from bot.services import reviews as service
 from bot.services.reviews import SORT_LABELS, SORTS, ListState, Move, ReviewPage
 from bot.services.stats import plural, stars_text, stars_value
 from bot.tree import report_error
+from bot.ui.base import require_guild
 from bot.ui.meta import ACCENT
 
 if TYPE_CHECKING:
@@ -63,12 +64,6 @@ def row_of(*items: discord.ui.Item[Any]) -> Row:
     for item in items:
         row.add_item(item)
     return row
-
-
-def guild_id_of(interaction: discord.Interaction[BookClubBot]) -> int:
-    if interaction.guild_id is None:
-        raise UserFacingError("Reviews belong to a server's club; use this inside a server.")
-    return interaction.guild_id
 
 
 # -- text ----------------------------------------------------------------------------------
@@ -137,7 +132,7 @@ class LikeButton(
     @guarded
     async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
         db = interaction.client.db
-        guild_id = guild_id_of(interaction)
+        guild_id = require_guild(interaction)
         review, liked = await service.like(db, guild_id, self.review_id, interaction.user.id)
         if self.on_card:
             line = await store.get_review_line(db, guild_id, review.review_id)
@@ -173,7 +168,7 @@ class ReadButton(
 
     @guarded
     async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
-        line = await store.get_review_line(interaction.client.db, guild_id_of(interaction), self.review_id)
+        line = await store.get_review_line(interaction.client.db, require_guild(interaction), self.review_id)
         if line is None:
             raise UserFacingError(service.REVIEW_GONE)
         review = line.review
@@ -529,8 +524,7 @@ async def show_list(
     anchor: int = 0,
 ) -> None:
     """The owner's list moves in place; anyone else gets their own ephemeral copy at that page."""
-    if interaction.guild_id is None:
-        raise UserFacingError("Reviews belong to a server's club; use this inside a server.")
+    require_guild(interaction)
     viewer = interaction.user.id
     if viewer == owner_id:
         view = await render_list(interaction, owner_id, state, page=page, move=move, anchor=anchor)
@@ -563,8 +557,7 @@ class OpenReviewsButton(
 
     @guarded
     async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
-        if interaction.guild_id is None:
-            raise UserFacingError("Reviews belong to a server's club; use this inside a server.")
+        require_guild(interaction)
         view = await render_list(
             interaction, interaction.user.id, ListState(self.book_id), page=1, move="first"
         )
@@ -651,7 +644,7 @@ class ReviewModal(discord.ui.Modal):
     async def answer(
         cls, interaction: discord.Interaction[BookClubBot], match: re.Match[str], values: Submitted
     ) -> None:
-        guild_id = guild_id_of(interaction)
+        guild_id = require_guild(interaction)
         chosen = values.get("stars")
         stars = chosen[0] if isinstance(chosen, list) and chosen else ""
         if not stars.isdigit() or int(stars) not in STAR_CHOICES:
@@ -684,11 +677,10 @@ async def open_review_modal(
     interaction: discord.Interaction[BookClubBot], book: Book, *, spoiler: bool | None
 ) -> None:
     """The write modal; pre-filled with the member's review when they already wrote one."""
-    if interaction.guild_id is None:
-        raise UserFacingError("Reviews belong to a server's club; use this inside a server.")
+    guild_id = require_guild(interaction)
     db = interaction.client.db
-    existing = await store.get_review(db, interaction.guild_id, book.book_id, interaction.user.id)
-    rating = await get_rating(db, interaction.guild_id, book.book_id, interaction.user.id)
+    existing = await store.get_review(db, guild_id, book.book_id, interaction.user.id)
+    rating = await get_rating(db, guild_id, book.book_id, interaction.user.id)
     keep = existing.spoiler if existing else False
     modal = ReviewModal(book, existing=existing, rating=rating, spoiler=keep if spoiler is None else spoiler)
     await send_modal(interaction, modal)
@@ -810,7 +802,7 @@ class ConfirmButton(
             await interaction.response.edit_message(content="Nothing was deleted.", view=None)
             return
         db = interaction.client.db
-        review = await store.get_review_by_id(db, guild_id_of(interaction), self.review_id)
+        review = await store.get_review_by_id(db, require_guild(interaction), self.review_id)
         if review is None or review.user_id != self.owner_id:
             raise UserFacingError("That review was already deleted.")
         book = await get_book(db, review.book_id)

@@ -88,7 +88,6 @@ class ShelfSelect(
         bot = club_bot(interaction)
         try:
             guild_id = require_guild(interaction)
-            await bot.note_member(interaction)
             choice = self.item.values[0]
             user_id = interaction.user.id
             if choice == REMOVE:
