@@ -1,10 +1,12 @@
-"""Shared UI pieces: `club_bot`, `require_guild`, and a base view that answers outsiders,
+"""Shared UI pieces: `club_bot`, `require_guild`, `guarded` for DynamicItem callbacks, and a base view that answers outsiders,
 disables itself on timeout and reports errors like the tree does."""
 
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any, cast
+import functools
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import discord
 
@@ -25,6 +27,23 @@ def require_guild(interaction: discord.Interaction[Any]) -> int:
     if interaction.guild_id is None:
         raise UserFacingError("This only works inside a server.")
     return interaction.guild_id
+
+
+ItemT = TypeVar("ItemT")
+Callback = Callable[[ItemT, "discord.Interaction[Any]"], Coroutine[Any, Any, None]]
+
+
+def guarded(callback: Callback[ItemT]) -> Callback[ItemT]:
+    """Answer errors like the tree does: discord.py only logs a DynamicItem callback's exceptions."""
+
+    @functools.wraps(callback)
+    async def wrapper(self: ItemT, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await callback(self, interaction)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    return wrapper
 
 
 class OwnedView(discord.ui.View):

@@ -13,7 +13,7 @@ from bot.db.books import get_book
 from bot.errors import UserFacingError
 from bot.services.book_page import BookPage
 from bot.services.stats import BookStats, plural
-from bot.tree import report_error
+from bot.ui.base import guarded
 from bot.ui.meta import ACCENT
 
 DESCRIPTION_PREVIEW = 600
@@ -153,15 +153,12 @@ class FullDescriptionButton(
     ) -> FullDescriptionButton:
         return cls(int(match["book_id"]))
 
+    @guarded
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        # discord.py only logs a DynamicItem's exceptions; answer the member like the tree does.
-        try:
-            book = await get_book(interaction.client.db, self.book_id)
-            if book is None or not book.description:
-                raise UserFacingError("That book has no description any more.")
-            await interaction.response.send_message(view=description_view(book), ephemeral=True)
-        except Exception as exc:
-            await report_error(interaction, exc)
+        book = await get_book(interaction.client.db, self.book_id)
+        if book is None or not book.description:
+            raise UserFacingError("That book has no description any more.")
+        await interaction.response.send_message(view=description_view(book), ephemeral=True)
 
 
 def description_view(book: Book) -> discord.ui.LayoutView:

@@ -23,7 +23,7 @@ from bot.services.books import (
     parse_book_query,
     resolve,
 )
-from bot.tree import report_error
+from bot.ui.base import guarded
 from bot.ui.meta import ACCENT
 from bot.ui.page import page_view
 
@@ -58,14 +58,11 @@ class BookPickSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"
     ) -> BookPickSelect:
         return cls()
 
+    @guarded
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        # discord.py only logs a DynamicItem's exceptions; answer the member like the tree does.
-        try:
-            if not self.item.values:
-                raise UserFacingError("Pick a book from the list.")
-            await show_book(interaction, self.item.values[0])
-        except Exception as exc:
-            await report_error(interaction, exc)
+        if not self.item.values:
+            raise UserFacingError("Pick a book from the list.")
+        await show_book(interaction, self.item.values[0])
 
 
 def results_view(query: str, hits: Sequence[SearchHit], *, note: str | None = None) -> discord.ui.LayoutView:

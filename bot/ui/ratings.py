@@ -10,9 +10,8 @@ import discord
 
 from bot.services.ratings import rate_book
 from bot.services.stats import stars_value
-from bot.tree import report_error
 from bot.ui import page
-from bot.ui.base import club_bot, require_guild
+from bot.ui.base import club_bot, guarded, require_guild
 
 Row = discord.ui.ActionRow[discord.ui.LayoutView]
 
@@ -48,13 +47,11 @@ class StarButton(
     ) -> StarButton:
         return cls(int(match["book"]), int(match["x2"]))
 
+    @guarded
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = club_bot(interaction)
-        try:
-            guild_id = require_guild(interaction)
-            change = await rate_book(
-                bot.db, guild_id, interaction.user.id, self.book_id, self.stars_x2, bot.clock()
-            )
-            await page.refresh_page(interaction, self.book_id, change.message)
-        except Exception as error:
-            await report_error(interaction, error)
+        guild_id = require_guild(interaction)
+        change = await rate_book(
+            bot.db, guild_id, interaction.user.id, self.book_id, self.stars_x2, bot.clock()
+        )
+        await page.refresh_page(interaction, self.book_id, change.message)

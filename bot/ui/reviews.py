@@ -8,11 +8,9 @@ list posted yesterday still pages after a restart.
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import discord
 
@@ -26,7 +24,7 @@ from bot.services import reviews as service
 from bot.services.reviews import SORT_LABELS, SORTS, ListState, Move, ReviewPage
 from bot.services.stats import plural, stars_text, stars_value
 from bot.tree import report_error
-from bot.ui.base import require_guild
+from bot.ui.base import guarded, require_guild
 from bot.ui.meta import ACCENT
 
 if TYPE_CHECKING:
@@ -39,23 +37,6 @@ Row = discord.ui.ActionRow[discord.ui.LayoutView]
 LIST_PREVIEW = 500  # characters of a review's text in a list (five fit the 4,000 of a message)
 CARD_PREVIEW = 3000
 PIECE = 3800  # one message's worth of a review read whole
-
-
-ItemT = TypeVar("ItemT")
-Callback = Callable[[ItemT, "discord.Interaction[BookClubBot]"], Awaitable[None]]
-
-
-def guarded(callback: Callback[ItemT]) -> Callback[ItemT]:
-    """Answer errors like the tree does: discord.py only logs a DynamicItem callback's exceptions."""
-
-    @functools.wraps(callback)
-    async def wrapper(self: ItemT, interaction: discord.Interaction[BookClubBot]) -> None:
-        try:
-            await callback(self, interaction)
-        except Exception as error:
-            await report_error(interaction, error)
-
-    return wrapper
 
 
 def row_of(*items: discord.ui.Item[Any]) -> Row:
@@ -130,7 +111,7 @@ class LikeButton(
         return cls(int(match["review"]), 0, on_card=match["where"] == "c")
 
     @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
         db = interaction.client.db
         guild_id = require_guild(interaction)
         review, liked = await service.like(db, guild_id, self.review_id, interaction.user.id)
@@ -167,7 +148,7 @@ class ReadButton(
         return cls(int(match["review"]))
 
     @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
         line = await store.get_review_line(interaction.client.db, require_guild(interaction), self.review_id)
         if line is None:
             raise UserFacingError(service.REVIEW_GONE)
@@ -323,7 +304,7 @@ class NavButton(
         )
 
     @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
         await show_list(
             interaction,
             self.owner_id,
@@ -381,7 +362,7 @@ class JumpButton(
         return cls(int(match["owner"]), _state_from(match), int(match["pages"]))
 
     @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
         await send_modal(interaction, JumpModal(self.owner_id, self.state, self.pages))
 
 
@@ -411,7 +392,7 @@ class SortSelect(
         return cls(int(match["owner"]), state)
 
     @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
         code = self.item.values[0] if self.item.values else "n"
         if code not in SORTS:
             raise UserFacingError("Pick one of the listed sort orders.")
@@ -446,7 +427,7 @@ class StarsSelect(
         return cls(int(match["owner"]), state)
 
     @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
         value = self.item.values[0] if self.item.values else "0"
         if value not in {"0", "1", "2", "3", "4", "5"}:
             raise UserFacingError("Pick a star row from the list.")
@@ -556,7 +537,7 @@ class OpenReviewsButton(
         return cls(int(match["book"]))
 
     @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
         require_guild(interaction)
         view = await render_list(
             interaction, interaction.user.id, ListState(self.book_id), page=1, move="first"
@@ -585,7 +566,7 @@ class WriteReviewButton(
         return cls(int(match["book"]))
 
     @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
         book = await get_book(interaction.client.db, self.book_id)
         if book is None:
             raise UserFacingError("That book is no longer in the catalogue.")
@@ -797,7 +778,7 @@ class ConfirmButton(
         return False
 
     @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
         if not self.delete:
             await interaction.response.edit_message(content="Nothing was deleted.", view=None)
             return

@@ -27,9 +27,8 @@ from bot.services.shelves import (
     unshelve_book,
 )
 from bot.services.stats import plural, stars_text, stars_value
-from bot.tree import report_error
 from bot.ui import page
-from bot.ui.base import club_bot, require_guild
+from bot.ui.base import club_bot, guarded, require_guild
 from bot.ui.meta import ACCENT
 
 log = logging.getLogger(__name__)
@@ -84,19 +83,17 @@ class ShelfSelect(
     ) -> ShelfSelect:
         return cls(int(match["book"]))
 
+    @guarded
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = club_bot(interaction)
-        try:
-            guild_id = require_guild(interaction)
-            choice = self.item.values[0]
-            user_id = interaction.user.id
-            if choice == REMOVE:
-                change = await unshelve_book(bot.db, guild_id, user_id, self.book_id)
-            else:
-                change = await shelve_book(bot.db, guild_id, user_id, self.book_id, choice, bot.clock())
-            await page.refresh_page(interaction, self.book_id, change.message)
-        except Exception as error:
-            await report_error(interaction, error)
+        guild_id = require_guild(interaction)
+        choice = self.item.values[0]
+        user_id = interaction.user.id
+        if choice == REMOVE:
+            change = await unshelve_book(bot.db, guild_id, user_id, self.book_id)
+        else:
+            change = await shelve_book(bot.db, guild_id, user_id, self.book_id, choice, bot.clock())
+        await page.refresh_page(interaction, self.book_id, change.message)
 
 
 # -- finishing a book from a progress update ---------------------------------------------------
@@ -132,22 +129,20 @@ class FinishButton(
     ) -> FinishButton:
         return cls(int(match["user"]), int(match["book"]), int(match["x2"]))
 
+    @guarded
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = club_bot(interaction)
-        try:
-            guild_id = require_guild(interaction)
-            if interaction.user.id != self.user_id:
-                raise UserFacingError("These buttons belong to the member who posted this progress.")
-            finished = await finish_book(
-                bot.db, guild_id, self.user_id, self.book_id, self.stars_x2 or None, bot.clock()
-            )
-            name = interaction.user.display_name
-            text = f"**{name}** finished *{finished.change.title}*"
-            if finished.stars_x2:
-                text += f" and rated it {stars_text(finished.stars_x2)}"
-            await interaction.response.edit_message(content=text + ".", view=None)
-        except Exception as error:
-            await report_error(interaction, error)
+        guild_id = require_guild(interaction)
+        if interaction.user.id != self.user_id:
+            raise UserFacingError("These buttons belong to the member who posted this progress.")
+        finished = await finish_book(
+            bot.db, guild_id, self.user_id, self.book_id, self.stars_x2 or None, bot.clock()
+        )
+        name = interaction.user.display_name
+        text = f"**{name}** finished *{finished.change.title}*"
+        if finished.stars_x2:
+            text += f" and rated it {stars_text(finished.stars_x2)}"
+        await interaction.response.edit_message(content=text + ".", view=None)
 
 
 # -- shelf lists -------------------------------------------------------------------------------
@@ -193,20 +188,18 @@ class ShelfPageButton(
         shelf = None if match["shelf"] == "all" else match["shelf"]
         return cls(owner, int(match["user"]), shelf, int(match["page"]), label="", disabled=False)
 
+    @guarded
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = club_bot(interaction)
-        try:
-            guild_id = require_guild(interaction)
-            loaded = await load_shelf_page(bot.db, guild_id, self.user_id, self.shelf, self.page)
-            name = await display_name(bot.db, guild_id, self.user_id) or f"<@{self.user_id}>"
-            viewer = interaction.user.id
-            view = shelf_view(loaded, name, viewer)
-            if viewer == self.owner_id:
-                await interaction.response.edit_message(view=view)
-            else:
-                await interaction.response.send_message(view=view, ephemeral=True)
-        except Exception as error:
-            await report_error(interaction, error)
+        guild_id = require_guild(interaction)
+        loaded = await load_shelf_page(bot.db, guild_id, self.user_id, self.shelf, self.page)
+        name = await display_name(bot.db, guild_id, self.user_id) or f"<@{self.user_id}>"
+        viewer = interaction.user.id
+        view = shelf_view(loaded, name, viewer)
+        if viewer == self.owner_id:
+            await interaction.response.edit_message(view=view)
+        else:
+            await interaction.response.send_message(view=view, ephemeral=True)
 
 
 def shelf_line(book: ShelvedBook) -> str:
