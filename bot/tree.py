@@ -26,6 +26,15 @@ def _unwrap(error: BaseException) -> BaseException:
     return error
 
 
+# Where discord.py's attribute name is not what Discord's client shows.
+_CLIENT_NAMES = {"manage_guild": "Manage Server", "view_channel": "View Channels"}
+
+
+def permission_names(permissions: list[str]) -> str:
+    """`manage_guild` → `Manage Server`, as members see the permission in Discord."""
+    return ", ".join(_CLIENT_NAMES.get(p, p.replace("_", " ").title()) for p in permissions)
+
+
 def describe(error: BaseException) -> str | None:
     """The member-facing text for an expected error, or None for a bug."""
     error = _unwrap(error)
@@ -34,11 +43,9 @@ def describe(error: BaseException) -> str | None:
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down — try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.MissingPermissions):
-        missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
-        return f"You need the {missing} permission to do that."
+        return f"You need the {permission_names(error.missing_permissions)} permission to do that."
     if isinstance(error, app_commands.BotMissingPermissions):
-        missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
-        return f"I need the {missing} permission here to do that."
+        return f"I need the {permission_names(error.missing_permissions)} permission here to do that."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command only works inside a server."
     if isinstance(error, app_commands.TransformerError):

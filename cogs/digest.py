@@ -17,6 +17,7 @@ from bot.db.digest import all_schedules
 from bot.errors import UserFacingError
 from bot.services import digest as service
 from bot.services.digest import Action, Due
+from bot.ui.base import cannot_post
 from bot.ui.digest import digest_views, setup_text, status_view
 
 if TYPE_CHECKING:
@@ -37,20 +38,6 @@ async def manage_server_only(interaction: discord.Interaction[BookClubBot]) -> b
     if interaction.guild is not None and interaction.permissions.manage_guild:
         return True
     raise app_commands.CheckFailure("You need the Manage Server permission to change the weekly digest.")
-
-
-def cannot_post(channel: discord.TextChannel) -> str | None:
-    """Why the bot cannot post in `channel`, or None when it can."""
-    me = channel.guild.me
-    perms = channel.permissions_for(me)
-    missing = [
-        label
-        for label, ok in (("View Channel", perms.view_channel), ("Send Messages", perms.send_messages))
-        if not ok
-    ]
-    if missing:
-        return f"I can't post in {channel.mention}: I need the {' and '.join(missing)} permission there."
-    return None
 
 
 class Digest(commands.Cog):

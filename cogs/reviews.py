@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.db import reviews as store
 from bot.services import reviews as service
 from bot.services.reviews import SORTS, ListState
-from bot.ui.base import require_guild
+from bot.ui.base import cannot_post, require_guild
 from bot.ui.reviews import (
     book_heading,
     confirm_delete_view,
@@ -112,8 +112,9 @@ class Reviews(commands.Cog):
             text = "Review cards will be posted in the channel where each review is written."
         else:
             text = f"Review cards will be posted in {channel.mention}."
-            if not channel.permissions_for(channel.guild.me).send_messages:
-                text += " I can't send messages there yet: give me Send Messages in that channel."
+            problem = cannot_post(channel)
+            if problem is not None:
+                text += f" {problem}"
         await interaction.response.send_message(text, ephemeral=True)
 
     @app_commands.command(name="reviews")

@@ -29,6 +29,20 @@ def require_guild(interaction: discord.Interaction[Any]) -> int:
     return interaction.guild_id
 
 
+def cannot_post(channel: discord.TextChannel) -> str | None:
+    """Why the bot cannot post in `channel`, or None when it can."""
+    me = channel.guild.me
+    perms = channel.permissions_for(me)
+    missing = [
+        label
+        for label, ok in (("View Channel", perms.view_channel), ("Send Messages", perms.send_messages))
+        if not ok
+    ]
+    if missing:
+        return f"I can't post in {channel.mention}: I need the {' and '.join(missing)} permission there."
+    return None
+
+
 ItemT = TypeVar("ItemT")
 Callback = Callable[[ItemT, "discord.Interaction[Any]"], Coroutine[Any, Any, None]]
 

@@ -221,7 +221,7 @@ async def test_reviews_channel_command(club: Club) -> None:
     book = await seed_book(club.db)
     cards = club.guild.create_text_channel("reviews")
     denied = await club.alice.slash(club.channel, "review channel", channel=cards)
-    assert "You need the Manage Guild permission" in reply_of(denied)
+    assert "You need the Manage Server permission to do that." in reply_of(denied)
     done = await club.admin.slash(club.channel, "review channel", channel=cards)
     assert f"Review cards will be posted in <#{cards.id}>." in reply_of(done)
     await write(club, club.alice, book.book_id, "Over there.")
@@ -229,6 +229,13 @@ async def test_reviews_channel_command(club: Club) -> None:
     assert len(cards.threads) == 1
     unset = await club.admin.slash(club.channel, "review channel")
     assert "channel where each review is written" in reply_of(unset)
+    me = club.guild.me
+    assert me is not None
+    closed = club.guild.create_text_channel(
+        "closed", overwrites={me: discord.PermissionOverwrite(send_messages=False)}
+    )
+    warned = await club.admin.slash(club.channel, "review channel", channel=closed)
+    assert f"I can't post in <#{closed.id}>: I need the Send Messages permission there." in reply_of(warned)
 
 
 async def test_book_page_buttons_open_the_list_and_the_modal(club: Club) -> None:
