@@ -113,26 +113,6 @@ def _not_found(parsed: ParsedQuery, *, live: bool) -> UserFacingError:
     )
 
 
-async def resolve_local(db: Database, text: str) -> Book:
-    """The catalogue book `text` names, without any network; a UserFacingError saying what to try instead."""
-    parsed = parse_book_query(text)
-    if parsed.book_id is not None:
-        book = await get_book(db, parsed.book_id)
-        if book is None:
-            raise UserFacingError("That book is no longer in the catalogue; search for it again.")
-        return book
-    if parsed.ref is not None:
-        found = await find_by_ref(db, parsed.ref)
-        if found is None:
-            raise _not_found(parsed, live=True)
-        return found
-    assert parsed.search is not None
-    matches = await _local_matches(db, parsed.search, 5)
-    if not matches:
-        raise _not_found(parsed, live=True)
-    return _exact(matches, parsed.search) or matches[0]
-
-
 @dataclass(frozen=True, slots=True)
 class SearchHit:
     """One line of search results: what to show and the value that opens it."""

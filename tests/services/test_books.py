@@ -16,7 +16,7 @@ from bot.books.service import BookService, build_book_service
 from bot.db import Database
 from bot.db.books import autocomplete_books, upsert_book
 from bot.errors import UserFacingError
-from bot.services.books import parse_book_query, resolve, resolve_local, search_hits
+from bot.services.books import parse_book_query, resolve, search_hits
 from tests.books.server import RecordedServer, Reply
 from tests.conftest import make_settings
 
@@ -177,11 +177,13 @@ async def test_quick_resolution_prefers_any_local_match(
     assert recorded.hits == []
 
 
-async def test_resolve_local_keeps_its_messages(db: Database) -> None:
+async def test_unknown_isbns_and_stale_choices_say_what_to_try(
+    books: BookService, db: Database, recorded: RecordedServer
+) -> None:
     with pytest.raises(UserFacingError, match="No book with ISBN 9780060273224 is known yet"):
-        await resolve_local(db, "0-06-027322-4")
+        await resolve(db, books, "0-06-027322-4", deadline=deadline(), quick=True)
     with pytest.raises(UserFacingError, match="no longer in the catalogue"):
-        await resolve_local(db, "book:99")
+        await resolve(db, books, "book:99", deadline=deadline(), quick=True)
 
 
 async def test_search_hits_fall_back_to_the_catalogue(
