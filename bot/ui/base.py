@@ -1,9 +1,10 @@
-"""Shared UI pieces: `club_bot`, `require_guild`, `guarded` for DynamicItem callbacks, and a base view that answers outsiders,
-disables itself on timeout and reports errors like the tree does."""
+"""Shared UI pieces: `club_bot`, `require_guild`, `cannot_post`, and `guarded` for DynamicItem callbacks.
+
+Every control is a restart-proof DynamicItem that checks who pressed it itself, so there is no base View.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -58,32 +59,3 @@ def guarded(callback: Callback[ItemT]) -> Callback[ItemT]:
             await report_error(interaction, error)
 
     return wrapper
-
-
-class OwnedView(discord.ui.View):
-    """A view only `owner_id` may use; others are told so, ephemerally."""
-
-    message: discord.Message | discord.InteractionMessage | None = None
-
-    def __init__(self, owner_id: int, *, timeout: float | None = 180.0) -> None:
-        super().__init__(timeout=timeout)
-        self.owner_id = owner_id
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message("This menu is not yours.", ephemeral=True)
-        return False
-
-    async def on_timeout(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button | discord.ui.Select):
-                item.disabled = True
-        if self.message is not None:
-            with contextlib.suppress(discord.HTTPException):
-                await self.message.edit(view=self)
-
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await report_error(interaction, error)

@@ -83,13 +83,6 @@ async def test_user_facing_errors_are_shown_as_written(club: Club) -> None:
     assert result.response.content == "That book is not on your shelf."
 
 
-async def test_owner_only_sync_refuses_others(club: Club) -> None:
-    result = await club.admin.slash(club.channel, "sync")
-    assert result.ephemeral
-    assert result.response is not None
-    assert "Only the bot's owners (OWNER_IDS)" in result.response.content
-
-
 async def test_mentions_are_disabled_bot_wide(club: Club) -> None:
     assert club.bot.allowed_mentions is not None
     assert club.bot.allowed_mentions.to_dict() == {"parse": []}
