@@ -22,12 +22,12 @@ import aiohttp
 
 from bench.common import Row, format_table
 from bot.books.cache import ResponseCache
-from bot.books.models import BookData
 from bot.books.provider import BookRef
 from bot.books.service import build_book_service
 from bot.config import Settings
 from bot.db import Database, open_database
 from bot.db.books import autocomplete_books, fts_query
+from bot.models.books import BookData
 from bot.services.books import SearchHit, resolve
 
 CATALOGUE_SIZE = 200_000

@@ -22,10 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import Row, format_table
-from bot.books.models import BookData
 from bot.db import Database, open_database
 from bot.db.books import upsert_book
 from bot.db.stats import get_book_stats
+from bot.models.books import BookData
 from bot.services.ratings import rate_book
 
 GUILD = 1

@@ -12,9 +12,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.db.digest import Schedule as DigestSchedule
 from bot.db.digest import all_schedules
 from bot.errors import UserFacingError
+from bot.models.digest import Schedule as DigestSchedule
 from bot.services import digest as service
 from bot.services.digest import Action, Due
 from bot.ui.base import cannot_post

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.books.models import Book
 from bot.books.provider import ProviderError, SearchQuery
 from bot.db.books import autocomplete_books
 from bot.errors import UserFacingError
+from bot.models.books import Book
 from bot.services.books import SearchHit, choice_value, parse_book_query, resolve
 
 if TYPE_CHECKING:

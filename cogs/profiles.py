@@ -8,8 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.models.stats import plural
 from bot.services.profiles import follow, load_profile, set_reading_goal, unfollow
-from bot.services.stats import plural
 from bot.ui.profiles import profile_view
 
 if TYPE_CHECKING:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.models.shelves import Shelf
 from bot.services.shelves import load_shelf_page, record_progress, shelve_book, unshelve_book
 from bot.ui.shelves import finish_view, shelf_view
 from cogs.options import BookOption
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot
-
-ShelfName = Literal["want-to-read", "currently-reading", "read", "did-not-finish"]
 
 
 class Shelves(commands.Cog):
@@ -27,7 +26,7 @@ class Shelves(commands.Cog):
     @shelf.command(name="add")
     @app_commands.describe(book="Title, ISBN or Open Library id", shelf="The shelf to put it on")
     async def shelf_add(
-        self, interaction: discord.Interaction[BookClubBot], book: BookOption, shelf: ShelfName
+        self, interaction: discord.Interaction[BookClubBot], book: BookOption, shelf: Shelf
     ) -> None:
         """Put a book on one of your shelves (it leaves any other)."""
         assert interaction.guild_id is not None
@@ -50,7 +49,7 @@ class Shelves(commands.Cog):
         self,
         interaction: discord.Interaction[BookClubBot],
         member: discord.Member | None = None,
-        shelf: ShelfName | None = None,
+        shelf: Shelf | None = None,
     ) -> None:
         """Show a member's shelves, a page at a time."""
         assert interaction.guild_id is not None

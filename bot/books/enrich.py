@@ -23,12 +23,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.books.models import BookData
 from bot.books.openlibrary import SEARCH_FIELDS, OpenLibraryProvider, parse_edition, parse_search_doc
 from bot.books.provider import Lookup, ProviderError, ProviderSkipped
 from bot.db import Database, db_time
 from bot.db.books import complete_book_in
 from bot.db.library import QueuedBook, enrichment_queue, mark_enriched_in, note_attempt
+from bot.models.books import BookData
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from bot.books.http import JsonFetcher
 from bot.books.identifiers import first_isbns
-from bot.books.models import BookData
 from bot.books.provider import BookRef, Lookup, SearchQuery
 from bot.books.text import clean_description, first_str, parse_date, positive_int, str_list
+from bot.models.books import BookData
 
 
 def _isbns(identifiers: Any) -> tuple[str | None, str | None]:

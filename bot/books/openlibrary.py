@@ -13,9 +13,9 @@ from typing import Any
 
 from bot.books.http import JsonFetcher
 from bot.books.identifiers import first_isbns, openlibrary_key_id
-from bot.books.models import BookData
 from bot.books.provider import BookRef, Lookup, ProviderError, SearchQuery
 from bot.books.text import clean_description, first_str, parse_date, positive_int, str_list, text_value
+from bot.models.books import BookData
 
 SEARCH_FIELDS = "key,title,subtitle,author_name,first_publish_year,cover_i,number_of_pages_median,language"
 MAX_AUTHORS = 5

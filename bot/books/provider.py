@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Generic, Literal, Protocol, TypeVar
 
 from bot.books.identifiers import parse_isbn, parse_openlibrary_id
-from bot.books.models import BookData
+from bot.models.books import BookData
 
 T = TypeVar("T")
 

@@ -20,12 +20,12 @@ from bot.books.breaker import CircuitBreaker
 from bot.books.cache import ResponseCache
 from bot.books.googlebooks import GoogleBooksProvider
 from bot.books.http import JsonFetcher
-from bot.books.models import Book, BookData
 from bot.books.openlibrary import OpenLibraryProvider, fill
 from bot.books.provider import BookProvider, BookRef, Lookup, ProviderError, SearchQuery
 from bot.config import Settings
 from bot.db import Database
 from bot.db.books import get_book, upsert_book_in
+from bot.models.books import Book, BookData
 
 log = logging.getLogger(__name__)
 

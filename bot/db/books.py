@@ -7,8 +7,8 @@ import sqlite3
 
 import aiosqlite
 
-from bot.books.models import Book, BookData
 from bot.db.database import Database
+from bot.models.books import Book, BookData
 
 _COLUMNS = (
     "book_id, title, authors, subtitle, ol_work_id, ol_edition_id, isbn13, isbn10, google_id, "

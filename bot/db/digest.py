@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.db.database import Database, db_time, parse_db_time
+from bot.models.digest import FinishedEntry, PostRecord, ReadingEntry, ReviewEntry, Schedule, WantedEntry
 
 # -- time stamps ---------------------------------------------------------------------------
 
@@ -26,19 +26,6 @@ def from_db_time(text: str | None) -> datetime | None:
 
 
 # -- schedules -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    guild_id: int
-    channel_id: int
-    weekday: int  # 0 = Monday
-    hour: int
-    minute: int
-    timezone: str
-    since: datetime
-    last_error: str | None = None
-    last_error_at: datetime | None = None
 
 
 def _schedule(row: sqlite3.Row) -> Schedule:
@@ -99,18 +86,6 @@ async def delete_schedule(db: Database, guild_id: int) -> bool:
 
 
 # -- post records --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PostRecord:
-    guild_id: int
-    period: str
-    slot_at: datetime
-    status: str
-    channel_id: int | None
-    message_id: int | None
-    messages: int
-    error: str | None
 
 
 def _post(row: sqlite3.Row) -> PostRecord:
@@ -191,51 +166,6 @@ async def last_post(db: Database, guild_id: int) -> PostRecord | None:
 
 
 # -- content -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ReadingEntry:
-    user_id: int
-    member: str | None
-    title: str
-    authors: str
-    page: int | None
-    pages: int | None
-    percent: int | None
-    since: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class FinishedEntry:
-    user_id: int
-    member: str | None
-    title: str
-    authors: str
-    stars_x2: int | None
-    finished_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewEntry:
-    review_id: int
-    user_id: int
-    member: str | None
-    title: str
-    stars_x2: int | None
-    likes: int
-    spoiler: bool
-    excerpt: str
-    channel_id: int | None
-    message_id: int | None
-    created_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class WantedEntry:
-    book_id: int
-    title: str
-    authors: str
-    count: int
 
 
 async def currently_reading(db: Database, guild_id: int) -> list[ReadingEntry]:

@@ -17,7 +17,7 @@ from typing import Any
 import aiosqlite
 
 from bot.db.database import Database
-from bot.db.shelves import ShelfEntry
+from bot.models.shelves import ShelfEntry
 
 
 def _ids(values: Iterable[Any]) -> str:

@@ -2,34 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import aiosqlite
 
 from bot.db.database import Database
 from bot.db.ratings import bump_member_stats
-
-
-@dataclass(frozen=True, slots=True)
-class MemberSummary:
-    """The profile's header: counters from `member_stats`, the stored name and this year's goal."""
-
-    display_name: str | None
-    reviews_count: int
-    followers_count: int
-    following_count: int
-    ratings_count: int
-    ratings_sum_x2: int
-    goal: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class ReadingNow:
-    book_id: int
-    title: str
-    pages: int | None
-    page: int | None
-    percent: int | None
+from bot.models.profiles import MemberSummary, ReadingNow
 
 
 async def member_summary(db: Database, guild_id: int, user_id: int, year: int) -> MemberSummary:

@@ -16,46 +16,12 @@ import aiosqlite
 
 from bot.db.database import Database, db_time, parse_db_time
 from bot.db.ratings import bump_book_stats, bump_member_stats
+from bot.models.reviews import HistoryEntry, Review, ReviewLine
 
 REVIEW_COLUMNS = """
     r.review_id, r.guild_id, r.book_id, r.user_id, r.stars_x2, r.body, r.spoiler, r.created_at,
     r.updated_at, r.likes, r.channel_id, r.message_id, r.thread_id
 """
-
-
-@dataclass(frozen=True, slots=True)
-class Review:
-    review_id: int
-    guild_id: int
-    book_id: int
-    user_id: int
-    stars_x2: int | None
-    body: str
-    spoiler: bool
-    created_at: datetime
-    updated_at: datetime | None
-    likes: int
-    channel_id: int | None = None
-    message_id: int | None = None
-    thread_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewLine:
-    """A review as a list shows it: with the reviewer's name and counters."""
-
-    review: Review
-    display_name: str | None
-    reviews_count: int
-    followers_count: int
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    edited_at: datetime
-    stars_x2: int | None
-    body: str
-    spoiler: bool
 
 
 def review_from_row(row: sqlite3.Row) -> Review:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import aiosqlite
 
 from bot.db.database import Database
-
-SHELVES = ("want-to-read", "currently-reading", "read", "did-not-finish")
+from bot.models.shelves import ShelfEntry, ShelvedBook
 
 # The `book_stats` column that counts the members with a book on each shelf.
 SHELF_STAT = {
@@ -19,31 +17,6 @@ SHELF_STAT = {
     "read": "read_count",
     "did-not-finish": "did_not_finish",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class ShelfEntry:
-    """One `shelves` row (without its keys)."""
-
-    shelf: str
-    added_at: str
-    started_at: str | None = None
-    finished_at: str | None = None
-    times_read: int = 0
-    page: int | None = None
-    percent: int | None = None
-    progress_at: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ShelvedBook:
-    """A catalogue book as a shelf shows it, with the member's entry for it (None when unshelved)."""
-
-    book_id: int
-    title: str
-    authors: tuple[str, ...]
-    pages: int | None
-    entry: ShelfEntry | None
 
 
 def _entry(row: sqlite3.Row) -> ShelfEntry | None:

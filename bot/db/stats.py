@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from bot.db.database import Database
-from bot.services.stats import BookStats
+from bot.models.stats import BookStats
 
 STATS_COLUMNS = """
     ratings_count, ratings_sum_x2, stars_1, stars_2, stars_3, stars_4, stars_5, reviews_count,

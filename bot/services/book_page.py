@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.books.models import Book
 from bot.db import Database
 from bot.db.books import book_from_row
 from bot.db.stats import stats_from_row
-from bot.services.stats import BookStats
+from bot.models.books import Book
+from bot.models.stats import BookStats
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,12 @@ import re
 from dataclasses import dataclass
 
 from bot.books.identifiers import looks_like_isbn, parse_isbn, parse_openlibrary_id
-from bot.books.models import Book, BookData
 from bot.books.provider import BookRef, ProviderError, SearchQuery
 from bot.books.service import BookService
 from bot.db import Database
 from bot.db.books import find_book, get_book, search_books
 from bot.errors import UserFacingError
+from bot.models.books import Book, BookData
 
 MAX_QUERY = 200
 MAX_RESULTS = 10

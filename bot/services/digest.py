@@ -22,8 +22,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.db import digest as store
 from bot.db.database import Database
-from bot.db.digest import FinishedEntry, PostRecord, ReadingEntry, ReviewEntry, Schedule, WantedEntry
 from bot.errors import UserFacingError
+from bot.models.digest import FinishedEntry, PostRecord, ReadingEntry, ReviewEntry, Schedule, WantedEntry
 
 log = logging.getLogger(__name__)
 

@@ -45,8 +45,9 @@ from bot.db.library import (
     write_imported_reviews,
     write_ratings,
 )
-from bot.db.shelves import ShelfEntry, save_entries_in
+from bot.db.shelves import save_entries_in
 from bot.errors import UserFacingError
+from bot.models.shelves import ShelfEntry
 from bot.services.library_csv import Format, LibraryFile, LibraryRow, RowProblem, write_goodreads
 
 BATCH_SIZE = 250

@@ -32,9 +32,9 @@ from typing import Literal
 from bot.books.identifiers import first_isbns, isbn13_to_10
 from bot.db.library import LibraryEntry
 from bot.errors import UserFacingError
+from bot.models.shelves import Shelf
 
 Format = Literal["goodreads", "storygraph"]
-Shelf = Literal["want-to-read", "currently-reading", "read", "did-not-finish"]
 FORMATS: tuple[Format, ...] = ("goodreads", "storygraph")
 
 GOODREADS_HEADER: tuple[str, ...] = (

@@ -8,8 +8,6 @@ from datetime import datetime
 from bot.db import Database
 from bot.db.database import db_time
 from bot.db.profiles import (
-    MemberSummary,
-    ReadingNow,
     add_follow_in,
     member_summary,
     reading_now,
@@ -17,8 +15,9 @@ from bot.db.profiles import (
     set_goal,
     shelf_counts,
 )
-from bot.db.shelves import SHELVES
 from bot.errors import UserFacingError
+from bot.models.profiles import MemberSummary, ReadingNow
+from bot.models.shelves import SHELVES
 
 MAX_GOAL = 1000
 

@@ -16,9 +16,11 @@ from typing import Literal
 from bot.db import Database
 from bot.db import reviews as store
 from bot.db.ratings import write_rating_in
-from bot.db.reviews import PageRequest, Review, ReviewLine, Sort
+from bot.db.reviews import PageRequest, Sort
 from bot.errors import UserFacingError
-from bot.services.stats import plural, stars_text
+from bot.models.reviews import Review, ReviewLine
+from bot.models.stats import plural
+from bot.services.stats import stars_text
 
 MAX_BODY = 4000
 PER_PAGE = 5

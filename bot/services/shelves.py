@@ -12,17 +12,9 @@ import aiosqlite
 from bot.db import Database
 from bot.db.database import db_time
 from bot.db.ratings import bump_book_stats, write_rating_in
-from bot.db.shelves import (
-    SHELF_STAT,
-    SHELVES,
-    ShelfEntry,
-    ShelvedBook,
-    delete_entry_in,
-    save_entry_in,
-    shelf_page,
-    shelved_book_in,
-)
+from bot.db.shelves import SHELF_STAT, delete_entry_in, save_entry_in, shelf_page, shelved_book_in
 from bot.errors import UserFacingError
+from bot.models.shelves import SHELVES, ShelfEntry, ShelvedBook
 from bot.services.ratings import BOOK_GONE
 from bot.services.stats import stars_text
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import discord
 
-from bot.books.models import Book
 from bot.db.books import get_book
 from bot.errors import UserFacingError
+from bot.models.books import Book
+from bot.models.stats import BookStats, plural
 from bot.services.book_page import BookPage
-from bot.services.stats import BookStats, plural
 from bot.ui.base import guarded
 from bot.ui.meta import ACCENT
 

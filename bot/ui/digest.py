@@ -9,11 +9,12 @@ from datetime import datetime
 import discord
 from discord.utils import escape_markdown, format_dt
 
-from bot.db.digest import FinishedEntry, ReadingEntry, ReviewEntry, WantedEntry
+from bot.models.digest import FinishedEntry, ReadingEntry, ReviewEntry, WantedEntry
+from bot.models.stats import plural
 from bot.services.digest import WEEKDAYS, Digest, DigestStatus
 from bot.services.reviews import without_spoilers
 from bot.services.shelves import progress_brief
-from bot.services.stats import plural, stars_text
+from bot.services.stats import stars_text
 from bot.ui.meta import ACCENT
 
 # Discord allows 4,000 characters of text across all of a Components V2 message's text

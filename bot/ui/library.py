@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.models.stats import plural
 from bot.services.library import ImportSummary
-from bot.services.stats import plural
 
 BAR_CELLS = 8
 MAX_SKIPPED_LINES = 15

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.services.stats import plural
+from bot.models.stats import plural
 
 ACCENT = discord.Colour.from_rgb(0x8B, 0x5E, 0x3C)  # a book-binding brown
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import discord
 
+from bot.models.stats import plural
 from bot.services.profiles import Profile
 from bot.services.shelves import SHELF_NAMES, progress_phrase
-from bot.services.stats import plural
 from bot.ui.meta import ACCENT
 
 

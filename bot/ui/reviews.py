@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import discord
 
-from bot.books.models import Book
 from bot.db import reviews as store
 from bot.db.books import get_book
 from bot.db.ratings import get_rating
-from bot.db.reviews import Review, ReviewLine
 from bot.errors import UserFacingError
+from bot.models.books import Book
+from bot.models.reviews import Review, ReviewLine
+from bot.models.stats import plural
 from bot.services import reviews as service
 from bot.services.reviews import SORT_LABELS, SORTS, ListState, Move, ReviewPage
-from bot.services.stats import plural, stars_text, stars_value
+from bot.services.stats import stars_text, stars_value
 from bot.tree import report_error
 from bot.ui.base import guarded, require_guild
 from bot.ui.meta import ACCENT

@@ -15,8 +15,9 @@ import discord
 
 from bot.db import parse_db_time
 from bot.db.profiles import display_name
-from bot.db.shelves import ShelvedBook
 from bot.errors import UserFacingError
+from bot.models.shelves import ShelvedBook
+from bot.models.stats import plural
 from bot.services.shelves import (
     SHELF_NAMES,
     ShelfPage,
@@ -26,7 +27,7 @@ from bot.services.shelves import (
     shelve_book,
     unshelve_book,
 )
-from bot.services.stats import plural, stars_text, stars_value
+from bot.services.stats import stars_text, stars_value
 from bot.ui import page
 from bot.ui.base import club_bot, guarded, require_guild
 from bot.ui.meta import ACCENT

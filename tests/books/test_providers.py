@@ -9,11 +9,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.books.models import BookData
 from bot.books.provider import BookRef, ProviderError, SearchQuery
 from bot.books.service import BookService, build_book_service
 from bot.db import Database
 from bot.db.books import find_book
+from bot.models.books import BookData
 from tests.books.server import RecordedServer, Reply
 from tests.conftest import make_settings
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.books.models import BookData
 from bot.db.books import upsert_book
+from bot.models.books import BookData
 from tests.components import custom_ids, text_of
 from tests.conftest import Club
 

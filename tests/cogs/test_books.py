@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.books.http import JsonFetcher
-from bot.books.models import BookData
 from bot.config import Settings
 from bot.db.books import upsert_book
+from bot.models.books import BookData
 from tests.books.server import RecordedServer, Reply
 from tests.components import text_of
 from tests.conftest import Club, make_settings

@@ -12,9 +12,9 @@ from datetime import timedelta
 import pytest
 from simcord.results import InteractionResult, ResponseMessage
 
-from bot.books.models import BookData
 from bot.books.openlibrary import EDITIONS_PAGE, OpenLibraryProvider
 from bot.db.books import upsert_book
+from bot.models.books import BookData
 from tests.books.server import RecordedServer, Reply
 from tests.cogs.test_books import (  # noqa: F401 (settings and network_may_hang are fixtures)
     LIVE_NOTE,

@@ -43,8 +43,8 @@ async def test_about_links_an_invite_with_the_permissions_the_readme_lists(club:
 
 
 async def test_about_counts_what_the_club_holds_and_forgets_what_was_undone(club: Club) -> None:
-    from bot.books.models import BookData
     from bot.db.books import upsert_book
+    from bot.models.books import BookData
 
     kept = (await upsert_book(club.db, BookData(title="Kept", authors=("A",)))).book_id
     undone = (await upsert_book(club.db, BookData(title="Undone", authors=("B",)))).book_id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.books.models import BookData
+from bot.models.books import BookData
 from tests.cogs.test_ratings import reply, seed_book, snapshot
 from tests.components import text_of
 from tests.conftest import Club

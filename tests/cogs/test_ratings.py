@@ -8,9 +8,9 @@ import discord
 import pytest
 import simcord
 
-from bot.books.models import BookData
 from bot.db import Database
 from bot.db.books import upsert_book
+from bot.models.books import BookData
 from bot.services.book_page import load_book_page
 from bot.services.ratings import rate_book
 from bot.ui.ratings import StarButton

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.books.models import Book
+from bot.models.books import Book
 from tests.cogs.test_reviews_support import header_of, nav_id, seed_book, seed_reviews
 from tests.components import custom_ids, text_of
 from tests.conftest import Club

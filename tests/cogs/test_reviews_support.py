@@ -7,11 +7,11 @@ from typing import Any
 
 import discord
 
-from bot.books.models import Book, BookData
 from bot.db import Database
 from bot.db.books import upsert_book
 from bot.db.ratings import write_rating_in
 from bot.db.reviews import insert_review_in
+from bot.models.books import Book, BookData
 from tests.components import custom_ids, text_of
 
 BASE = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 import pytest
 
-from bot.books.models import BookData
+from bot.models.books import BookData
 from bot.ui.shelves import FinishButton, ShelfPageButton, ShelfSelect
 from tests.cogs.test_ratings import dm_alice, reply, seed_book, snapshot, stats_row
 from tests.components import custom_ids, text_of

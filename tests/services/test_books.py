@@ -10,12 +10,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.books.models import BookData
 from bot.books.provider import BookRef, SearchQuery
 from bot.books.service import BookService, build_book_service
 from bot.db import Database
 from bot.db.books import autocomplete_books, upsert_book
 from bot.errors import UserFacingError
+from bot.models.books import BookData
 from bot.services.books import parse_book_query, resolve, search_hits
 from tests.books.server import RecordedServer, Reply
 from tests.conftest import make_settings

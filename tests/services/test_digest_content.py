@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.books.models import BookData
 from bot.db import db_time
 from bot.db.books import upsert_book
 from bot.db.database import Database
+from bot.models.books import BookData
 from bot.services import digest as service
 
 GUILD = 1001

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.db.digest import FinishedEntry, ReadingEntry, ReviewEntry, WantedEntry
+from bot.models.digest import FinishedEntry, ReadingEntry, ReviewEntry, WantedEntry
 from bot.services.digest import Digest
 from bot.services.shelves import progress_brief
 from bot.ui.digest import (

@@ -12,8 +12,8 @@ import pytest
 
 from bot.db import digest as store
 from bot.db.database import Database
-from bot.db.digest import Schedule
 from bot.errors import UserFacingError
+from bot.models.digest import Schedule
 from bot.services import digest as service
 from bot.services.digest import Action
 from tests.services.test_digest_content import Seed

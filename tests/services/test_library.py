@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.books.models import BookData
 from bot.db import Database
 from bot.db.books import upsert_book
 from bot.errors import UserFacingError
+from bot.models.books import BookData
 from bot.services.library import ImportGuard, ImportSummary, export_library, import_library
 from bot.services.library_csv import GOODREADS_HEADER, iso_date, open_library_file, review_text, stars_x2_from
 

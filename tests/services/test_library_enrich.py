@@ -15,11 +15,11 @@ from bot.books.breaker import CircuitBreaker
 from bot.books.cache import ResponseCache
 from bot.books.enrich import MAX_ATTEMPTS, Enricher
 from bot.books.http import JsonFetcher
-from bot.books.models import BookData
 from bot.books.openlibrary import OpenLibraryProvider
 from bot.db import Database, db_time
 from bot.db.books import complete_book_in, get_book, upsert_book
 from bot.db.library import count_enrichment_queue
+from bot.models.books import BookData
 from tests.books.server import RecordedServer, Reply
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

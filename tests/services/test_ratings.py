@@ -9,14 +9,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.books.models import BookData
 from bot.db import Database
 from bot.db.books import upsert_book
 from bot.db.ratings import rating_deltas, star_column
 from bot.db.stats import get_book_stats
 from bot.errors import UserFacingError
+from bot.models.books import BookData
+from bot.models.stats import BookStats
 from bot.services.ratings import parse_stars, rate_book, unrate_book
-from bot.services.stats import BookStats
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 GUILD = 1

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.books.models import BookData
 from bot.db import Database
 from bot.db import reviews as store
 from bot.db.books import upsert_book
 from bot.db.ratings import get_rating, write_rating_in
 from bot.errors import UserFacingError
+from bot.models.books import BookData
 from bot.services import reviews as service
 from bot.services.library import import_library
 from bot.services.library_csv import GOODREADS_HEADER, open_library_file

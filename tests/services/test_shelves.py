@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.books.models import BookData
 from bot.db import Database
 from bot.db.books import upsert_book
-from bot.db.shelves import ShelfEntry
 from bot.errors import UserFacingError
+from bot.models.books import BookData
+from bot.models.shelves import ShelfEntry
 from bot.services.profiles import follow, load_profile, set_reading_goal, unfollow
 from bot.services.shelves import (
     SHELF_PAGE_SIZE,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.services.stats import BookStats, plural, stars_text
+from bot.models.stats import BookStats, plural
+from bot.services.stats import stars_text
 
 
 def seed_stats() -> BookStats:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.books.models import Book
+from bot.models.books import Book
 from bot.services.book_page import BookPage
 from bot.ui.book_page import book_page_view, pages_line, published_line, trim
 from tests.components import text_of

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.db.profiles import MemberSummary, ReadingNow
+from bot.models.profiles import MemberSummary, ReadingNow
 from bot.services.profiles import Profile
 from bot.ui.profiles import profile_text
 

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.db.shelves import ShelfEntry, ShelvedBook
+from bot.models.shelves import ShelfEntry, ShelvedBook
 from bot.services.shelves import ShelfPage
 from bot.ui.shelves import shelf_actions, shelf_view, when
 from tests.components import custom_ids, text_of

@@ -1,0 +1,27 @@
+"""A member's profile: the counters and the books read now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSummary:
+    """The profile's header: counters from `member_stats`, the stored name and this year's goal."""
+
+    display_name: str | None
+    reviews_count: int
+    followers_count: int
+    following_count: int
+    ratings_count: int
+    ratings_sum_x2: int
+    goal: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingNow:
+    book_id: int
+    title: str
+    pages: int | None
+    page: int | None
+    percent: int | None

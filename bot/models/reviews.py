@@ -1,0 +1,41 @@
+"""Reviews as stored, as lists show them, and their edit history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    review_id: int
+    guild_id: int
+    book_id: int
+    user_id: int
+    stars_x2: int | None
+    body: str
+    spoiler: bool
+    created_at: datetime
+    updated_at: datetime | None
+    likes: int
+    channel_id: int | None = None
+    message_id: int | None = None
+    thread_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewLine:
+    """A review as a list shows it: with the reviewer's name and counters."""
+
+    review: Review
+    display_name: str | None
+    reviews_count: int
+    followers_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    edited_at: datetime
+    stars_x2: int | None
+    body: str
+    spoiler: bool
