@@ -12,7 +12,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.db.digest import all_schedules
 from bot.errors import UserFacingError
 from bot.models.digest import Schedule as DigestSchedule
 from bot.services import digest as service
@@ -58,7 +57,7 @@ class Digest(commands.Cog):
     # -- lifecycle -------------------------------------------------------------------------
     async def cog_load(self) -> None:
         await service.load_zone_names()  # before the first /digest setup autocomplete needs them
-        for schedule in await all_schedules(self.bot.db):
+        for schedule in await service.all_schedules(self.bot.db):
             self.schedule_job(schedule)
         self._catch_up = asyncio.create_task(self.catch_up())
 
@@ -95,7 +94,7 @@ class Digest(commands.Cog):
     async def catch_up(self) -> None:
         """Post, once, every digest that fell due while the bot was down (within the grace window)."""
         await self.bot.wait_until_ready()
-        for schedule in await all_schedules(self.bot.db):
+        for schedule in await service.all_schedules(self.bot.db):
             try:
                 await self.post_digest(schedule.guild_id, self.bot.clock())
             except Exception:

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.db.meta import club_counts
+from bot.services.meta import club_counts
 from bot.ui.meta import CommandLine, about_view, help_view
 
 if TYPE_CHECKING:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from typing import Any
-
 from bot.db import Database
+from bot.db.cache import CachedResponse, get_response, put_response
 
 DAY = 86_400.0
 
@@ -24,21 +21,6 @@ LIFETIMES: dict[str, float] = {
 NOT_FOUND_LIFETIME = 3_600.0
 
 
-@dataclass(frozen=True, slots=True)
-class CachedResponse:
-    status: int
-    body: str
-    fetched_at: float
-    expires_at: float
-
-    def is_fresh(self, now: float) -> bool:
-        return now < self.expires_at
-
-    def json(self) -> Any:
-        """The decoded body, or None for a cached 404."""
-        return None if self.status == 404 else json.loads(self.body)
-
-
 class ResponseCache:
     """Reads and writes `http_cache` rows; one round trip each."""
 
@@ -46,18 +28,8 @@ class ResponseCache:
         self.db = db
 
     async def get(self, key: str) -> CachedResponse | None:
-        query = "SELECT status, body, fetched_at, expires_at FROM http_cache WHERE key = ?"
-        row = await self.db.fetchone(query, (key,))
-        if row is None:
-            return None
-        return CachedResponse(row["status"], row["body"], row["fetched_at"], row["expires_at"])
+        return await get_response(self.db, key)
 
     async def put(self, key: str, status: int, body: str, *, now: float, kind: str) -> None:
         lifetime = NOT_FOUND_LIFETIME if status == 404 else LIFETIMES.get(kind, DAY)
-        query = """
-            INSERT INTO http_cache (key, status, body, fetched_at, expires_at) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (key) DO UPDATE SET
-                status = excluded.status, body = excluded.body,
-                fetched_at = excluded.fetched_at, expires_at = excluded.expires_at
-        """
-        await self.db.execute(query, (key, status, body, now, now + lifetime))
+        await put_response(self.db, key, CachedResponse(status, body, now, now + lifetime))

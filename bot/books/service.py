@@ -24,7 +24,7 @@ from bot.books.openlibrary import OpenLibraryProvider, fill
 from bot.books.provider import BookProvider, BookRef, Lookup, ProviderError, SearchQuery
 from bot.config import Settings
 from bot.db import Database
-from bot.db.books import get_book, upsert_book_in
+from bot.db.books import get_book, set_enriched_in, upsert_book_in
 from bot.models.books import Book, BookData
 
 log = logging.getLogger(__name__)
@@ -145,8 +145,7 @@ class BookService:
         async with self.db.transaction() as conn:
             book_id = await upsert_book_in(conn, data)
             if stamp is not None:
-                query = "UPDATE books SET enriched_at = ? WHERE book_id = ?"
-                await conn.execute(query, (stamp, book_id))
+                await set_enriched_in(conn, book_id, stamp)
         return book_id
 
 

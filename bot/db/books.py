@@ -8,7 +8,9 @@ import sqlite3
 import aiosqlite
 
 from bot.db.database import Database
+from bot.db.stats import STATS_COLUMNS, stats_from_row
 from bot.models.books import Book, BookData
+from bot.models.stats import BookStats
 
 _COLUMNS = (
     "book_id, title, authors, subtitle, ol_work_id, ol_edition_id, isbn13, isbn10, google_id, "
@@ -43,6 +45,24 @@ async def get_book(db: Database, book_id: int) -> Book | None:
     query = f"SELECT {_COLUMNS} FROM books WHERE book_id = ?"
     row = await db.fetchone(query, (book_id,))
     return None if row is None else book_from_row(row)
+
+
+async def get_book_with_stats(db: Database, guild_id: int, book_id: int) -> tuple[Book, BookStats] | None:
+    """The catalogue row and this club's aggregates in one round trip; None when the book is gone."""
+    stats = ", ".join(f"s.{column.strip()}" for column in STATS_COLUMNS.split(","))
+    query = f"""
+        SELECT b.*, {stats}
+        FROM books AS b
+        LEFT JOIN book_stats AS s ON s.guild_id = ? AND s.book_id = b.book_id
+        WHERE b.book_id = ?
+    """
+    row = await db.fetchone(query, (guild_id, book_id))
+    return None if row is None else (book_from_row(row), stats_from_row(row))
+
+
+async def set_enriched_in(conn: aiosqlite.Connection, book_id: int, stamp: str) -> None:
+    """Mark a book as filled from a live provider answer."""
+    await conn.execute("UPDATE books SET enriched_at = ? WHERE book_id = ?", (stamp, book_id))
 
 
 async def find_book(

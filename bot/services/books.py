@@ -7,6 +7,8 @@ Accepted: an autocomplete/select value (`book:<id>`, `ol:OL…W`, `isbn:…`, `g
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from dataclasses import dataclass
 
@@ -14,9 +16,11 @@ from bot.books.identifiers import looks_like_isbn, parse_isbn, parse_openlibrary
 from bot.books.provider import BookRef, ProviderError, SearchQuery
 from bot.books.service import BookService
 from bot.db import Database
-from bot.db.books import find_book, get_book, search_books
+from bot.db.books import autocomplete_books, find_book, get_book, search_books
 from bot.errors import UserFacingError
 from bot.models.books import Book, BookData
+
+log = logging.getLogger(__name__)
 
 MAX_QUERY = 200
 MAX_RESULTS = 10
@@ -270,3 +274,48 @@ async def search_hits(
                 return hits, live
     local = await _local_matches(db, parsed, MAX_RESULTS)
     return [SearchHit.of_book(book) for book in local], live
+
+
+# -- autocomplete ----------------------------------------------------------------------------
+# Autocomplete cannot be deferred: it answers from the catalogue at once and adds provider results
+# only if they arrive within the caller's wait. Remote choices carry a BookRef token (`ol:OL123W`),
+# which the `book` option's transformer imports at transform time.
+MAX_SUGGESTIONS = 25
+REMOTE_MIN_CHARS = 3
+
+
+async def suggest(db: Database, books: BookService, typed: str, *, wait: float) -> list[tuple[str, str]]:
+    """(label, value) pairs for the `book` option: catalogue matches first, then timely provider matches."""
+    typed = " ".join(typed.split())
+    if not typed:
+        return []
+    local = await autocomplete_books(db, typed, limit=MAX_SUGGESTIONS)
+    found = [(book.byline[:100], choice_value(book)) for book in local]
+    if len(found) < MAX_SUGGESTIONS and len(typed) >= REMOTE_MIN_CHARS and books.online:
+        known = {value for _, value in found}
+        known |= {f"ol:{book.ol_work_id}" for book in local if book.ol_work_id}
+        known |= {f"gb:{book.google_id}" for book in local if book.google_id}
+        found += [
+            (hit.label, hit.value) for hit in await _remote_hits(books, typed, wait) if hit.value not in known
+        ]
+    return found[:MAX_SUGGESTIONS]
+
+
+async def _remote_hits(books: BookService, typed: str, wait: float) -> list[SearchHit]:
+    loop = asyncio.get_running_loop()
+    lookup = asyncio.create_task(
+        books.search(SearchQuery.parse(typed), limit=10, deadline=loop.time() + wait)
+    )
+    # asyncio.wait is the hard stop (the lookup is cancelled when late); the deadline passed in
+    # lets the fetcher plan its retries within it.
+    done, _ = await asyncio.wait({lookup}, timeout=wait)
+    if not done:
+        lookup.cancel()
+        log.info("autocomplete answered without remote results: the providers took over %.1f s", wait)
+        return []
+    try:
+        outcome = lookup.result()
+    except ProviderError as exc:
+        log.info("autocomplete answered without remote results: %s", exc)
+        return []
+    return [hit for hit in (SearchHit.of_data(data) for data in outcome.books) if hit]

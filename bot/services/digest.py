@@ -369,3 +369,8 @@ async def record_failed(
         messages=messages,
         error=error,
     )
+
+
+async def all_schedules(db: Database) -> list[Schedule]:
+    """Every club's digest schedule, to rebuild the jobs at start-up."""
+    return await store.all_schedules(db)
