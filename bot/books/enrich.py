@@ -27,8 +27,9 @@ from bot.books.openlibrary import SEARCH_FIELDS, OpenLibraryProvider, parse_edit
 from bot.books.provider import Lookup, ProviderError, ProviderSkipped
 from bot.db import Database, db_time
 from bot.db.books import complete_book_in
-from bot.db.library import QueuedBook, enrichment_queue, mark_enriched_in, note_attempt
+from bot.db.library import enrichment_queue, mark_enriched_in, note_attempt
 from bot.models.books import BookData
+from bot.models.library import QueuedBook
 
 log = logging.getLogger(__name__)
 

@@ -25,14 +25,11 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+
+import aiosqlite
 
 from bot.db import Database, db_time
 from bot.db.library import (
-    CatalogueMatch,
-    MemberEntry,
-    NewBook,
-    ReviewEntry,
     books_by_isbn,
     books_by_title,
     insert_imported_books,
@@ -47,6 +44,7 @@ from bot.db.library import (
 )
 from bot.db.shelves import save_entries_in
 from bot.errors import UserFacingError
+from bot.models.library import CatalogueMatch, ImportedRating, MemberEntry, MemberReview, NewBook
 from bot.models.shelves import ShelfEntry
 from bot.services.library_csv import Format, LibraryFile, LibraryRow, RowProblem, write_goodreads
 
@@ -118,14 +116,12 @@ def _same_book(match: CatalogueMatch, row: LibraryRow) -> bool:
 class _Batch:
     """Turns parsed rows into the writes of one transaction, comparing with what is stored."""
 
-    def __init__(self, guild_id: int, user_id: int, now_iso: str, summary: ImportSummary) -> None:
-        self.guild_id = guild_id
-        self.user_id = user_id
+    def __init__(self, now_iso: str, summary: ImportSummary) -> None:
         self.now_iso = now_iso
         self.summary = summary
         self.shelves: list[tuple[int, ShelfEntry]] = []
-        self.ratings: list[tuple[Any, ...]] = []
-        self.reviews: list[tuple[Any, ...]] = []
+        self.ratings: list[ImportedRating] = []
+        self.reviews: list[tuple[int, MemberReview]] = []
         self.touched: set[int] = set()
 
     def apply(self, row: LibraryRow, book_id: int, entry: MemberEntry) -> None:
@@ -146,16 +142,14 @@ class _Batch:
             entry.shelf = shelf
             changed = True
         if row.stars_x2 is not None and row.stars_x2 != entry.stars_x2:
-            self.ratings.append((self.guild_id, book_id, self.user_id, row.stars_x2, when))
+            self.ratings.append(ImportedRating(book_id, row.stars_x2, when))
             entry.stars_x2 = row.stars_x2
             self.summary.ratings += 1
             changed = True
         if row.review is not None and (entry.review is None or entry.review.imported):
-            review = ReviewEntry(row.review, row.stars_x2, row.spoiler, when, True)
+            review = MemberReview(row.review, row.stars_x2, row.spoiler, when, True)
             if review != entry.review:
-                self.reviews.append(
-                    (self.guild_id, book_id, self.user_id, row.stars_x2, row.review, int(row.spoiler), when)
-                )
+                self.reviews.append((book_id, review))
                 entry.review = review
                 self.summary.reviews += 1
                 self.summary.reviews_shortened += row.review_shortened
@@ -174,7 +168,9 @@ def _title_key(row: LibraryRow) -> str:
     return f"title:{_key(row.title)}|{_key(row.authors[0]) if row.authors else ''}"
 
 
-async def _resolve_books(conn: Any, rows: list[LibraryRow], summary: ImportSummary) -> list[int]:
+async def _resolve_books(
+    conn: aiosqlite.Connection, rows: list[LibraryRow], summary: ImportSummary
+) -> list[int]:
     """The catalogue book of each row, creating the missing ones from the rows' own data."""
     by_isbn: dict[str, int] = {}
     for match in await books_by_isbn(
@@ -245,7 +241,6 @@ async def import_library(
     now_iso = db_time(now)
     summary = ImportSummary(format=file.format, total=file.total)
     async with db.transaction() as conn:
-        await conn.execute("INSERT OR IGNORE INTO guilds (guild_id) VALUES (?)", (guild_id,))
         job = await start_job(conn, guild_id, user_id, file.format, file.sha256, file.total, now_iso)
     if job.resumed:
         summary.resumed_from = job.rows_done
@@ -253,7 +248,7 @@ async def import_library(
     while batch := list(itertools.islice(rows, batch_size)):
         good = [r for r in batch if isinstance(r, LibraryRow)]
         summary.skipped.extend(Skipped(p.line, p.reason) for p in batch if isinstance(p, RowProblem))
-        work = _Batch(guild_id, user_id, now_iso, summary)
+        work = _Batch(now_iso, summary)
         async with db.transaction() as conn:
             if good:
                 book_ids = await _resolve_books(conn, good, summary)
@@ -261,8 +256,8 @@ async def import_library(
                 for row, book_id in zip(good, book_ids, strict=True):
                     work.apply(row, book_id, entries.setdefault(book_id, MemberEntry()))
                 await save_entries_in(conn, guild_id, user_id, work.shelves)
-                await write_ratings(conn, work.ratings)
-                await write_imported_reviews(conn, work.reviews)
+                await write_ratings(conn, guild_id, user_id, work.ratings)
+                await write_imported_reviews(conn, guild_id, user_id, work.reviews)
                 if work.touched:
                     await recompute_book_stats(conn, guild_id, work.touched)
                 if work.ratings or work.reviews:

@@ -30,8 +30,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
 
 from bot.books.identifiers import first_isbns, isbn13_to_10
-from bot.db.library import LibraryEntry
 from bot.errors import UserFacingError
+from bot.models.library import LibraryEntry
 from bot.models.shelves import Shelf
 
 Format = Literal["goodreads", "storygraph"]
