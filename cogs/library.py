@@ -15,8 +15,7 @@ from discord.ext import commands, tasks
 from bot.books.enrich import Enricher
 from bot.books.openlibrary import OpenLibraryProvider
 from bot.errors import UserFacingError
-from bot.services.library import ImportGuard, export_library, import_library
-from bot.services.library_csv import FORMATS, Format, read_library_file
+from bot.services.library import FORMATS, ImportGuard, export_library, import_library, read_library_file
 from bot.ui.library import progress_text, summary_text
 
 if TYPE_CHECKING:
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ENRICH_EVERY_SECONDS = 30.0
-_FORMATS: dict[str, Format] = {name: name for name in FORMATS}
 
 
 def _megabytes(size: int) -> str:
@@ -96,7 +94,7 @@ class Library(
             raise UserFacingError(
                 "That file is empty. Attach the CSV from Goodreads' or StoryGraph's export."
             )
-        requested = _FORMATS.get(format.value) if format is not None else None
+        requested = FORMATS.get(format.value) if format is not None else None
         with self.guard.claim(interaction.guild_id, interaction.user.id):
             await interaction.response.defer(ephemeral=True, thinking=True)
             try:

@@ -15,8 +15,16 @@ from bot.db import Database
 from bot.db.books import upsert_book
 from bot.errors import UserFacingError
 from bot.models.books import BookData
-from bot.services.library import ImportGuard, ImportSummary, export_library, import_library
-from bot.services.library_csv import GOODREADS_HEADER, iso_date, open_library_file, review_text, stars_x2_from
+from bot.services.library import (
+    FORMATS,
+    GOODREADS_HEADER,
+    ImportGuard,
+    ImportSummary,
+    export_library,
+    import_library,
+    read_library_file,
+)
+from bot.services.library.reader import iso_date, review_text, stars_x2_from
 
 GUILD, OTHER_GUILD, ALICE, BOB = 10, 20, 1001, 1002
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -79,7 +87,7 @@ async def run_import(
     db: Database, data: bytes, *, guild: int = GUILD, user: int = ALICE, batch_size: int = 250
 ) -> ImportSummary:
     return await import_library(
-        db, guild_id=guild, user_id=user, file=open_library_file(data), now=NOW, batch_size=batch_size
+        db, guild_id=guild, user_id=user, file=await read_library_file(data), now=NOW, batch_size=batch_size
     )
 
 
@@ -342,7 +350,7 @@ async def test_an_import_cut_off_completes_when_run_again(db: Database, fixtures
             db,
             guild_id=GUILD,
             user_id=ALICE,
-            file=open_library_file(data),
+            file=await read_library_file(data),
             now=NOW,
             progress=crash_after_two_batches,
             batch_size=100,
@@ -525,15 +533,15 @@ async def test_unreadable_files_are_refused_before_anything_is_written(
     db: Database, data: bytes, message: str
 ) -> None:
     with pytest.raises(UserFacingError, match=message):
-        open_library_file(data)
+        await read_library_file(data)
     assert await db.fetchval("SELECT count(*) FROM import_jobs") == 0
 
 
-def test_a_format_that_does_not_match_the_header_is_refused(fixtures: Path) -> None:
+async def test_a_format_that_does_not_match_the_header_is_refused(fixtures: Path) -> None:
     data = (fixtures / "storygraph/storygraph_export.bookwyrm.csv").read_bytes()
     with pytest.raises(UserFacingError, match="this file is a storygraph export"):
-        open_library_file(data, "goodreads")
-    assert open_library_file(data, "storygraph").format == "storygraph"
+        await read_library_file(data, FORMATS["goodreads"])
+    assert (await read_library_file(data, FORMATS["storygraph"])).format == "storygraph"
 
 
 async def test_bad_rows_are_skipped_with_their_line_numbers(db: Database) -> None:

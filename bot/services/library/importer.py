@@ -1,4 +1,4 @@
-"""Importing a Goodreads or StoryGraph library into one club, and exporting it again.
+"""Importing a Goodreads or StoryGraph library into one club.
 
 An import runs in batches; each batch is one transaction that writes the catalogue books, the
 member's shelves, ratings and imported reviews, and recomputes the aggregates (`book_stats`,
@@ -33,7 +33,6 @@ from bot.db.library import (
     books_by_isbn,
     books_by_title,
     insert_imported_books,
-    library_rows,
     member_entries,
     recompute_book_stats,
     recompute_member_stats,
@@ -46,9 +45,13 @@ from bot.db.shelves import save_entries_in
 from bot.errors import UserFacingError
 from bot.models.library import CatalogueMatch, ImportedRating, MemberEntry, MemberReview, NewBook
 from bot.models.shelves import ShelfEntry
-from bot.services.library_csv import Format, LibraryFile, LibraryRow, RowProblem, write_goodreads
+from bot.services.library.goodreads import GOODREADS
+from bot.services.library.reader import ExportFormat, LibraryFile, LibraryRow, RowProblem, open_export
+from bot.services.library.storygraph import STORYGRAPH
 
 BATCH_SIZE = 250
+#: The exports /library import reads, by the name a member chooses; sniffed in this order.
+FORMATS: dict[str, ExportFormat] = {f.name: f for f in (GOODREADS, STORYGRAPH)}
 ProgressCallback = Callable[[int, int], Awaitable[None]]
 
 
@@ -62,7 +65,7 @@ class Skipped:
 class ImportSummary:
     """What an import did, row by row: each data row is added, updated, unchanged or skipped."""
 
-    format: Format
+    format: str  # the ExportFormat's name
     total: int
     added: int = 0
     updated: int = 0
@@ -97,6 +100,12 @@ class ImportGuard:
             yield
         finally:
             self._running.discard(key)
+
+
+async def read_library_file(data: bytes, requested: ExportFormat | None = None) -> LibraryFile:
+    """Open an upload as one of FORMATS (`requested`, else whichever its header shows); raises
+    UserFacingError for a file that cannot be imported."""
+    return await open_export(data, tuple(FORMATS.values()), requested)
 
 
 def _key(text: str) -> str:
@@ -286,22 +295,3 @@ async def import_library(
             finished_at=now_iso,
         )
     return summary
-
-
-# -- export ------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class LibraryExport:
-    filename: str
-    data: bytes
-    books: int
-
-
-async def export_library(db: Database, *, guild_id: int, user_id: int, now: datetime) -> LibraryExport:
-    """The member's library in this club as a Goodreads-format CSV."""
-    rows = await library_rows(db, guild_id, user_id)
-    if not rows:
-        raise UserFacingError(
-            "Your library in this server is empty: shelve or rate a book first, or /library import one."
-        )
-    data = await asyncio.to_thread(write_goodreads, rows)  # a large library takes a while to write
-    return LibraryExport(f"bookclub_library_export_{now:%Y-%m-%d}.csv", data, len(rows))
