@@ -12,8 +12,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.books.enrich import Enricher
-from bot.books.openlibrary import OpenLibraryProvider
 from bot.errors import UserFacingError
 from bot.services.library import FORMATS, ImportGuard, export_library, import_library, read_library_file
 from bot.ui.library import progress_text, summary_text
@@ -42,12 +40,9 @@ class Library(
     def __init__(self, bot: BookClubBot) -> None:
         self.bot = bot
         self.guard = ImportGuard()
-        # Enrichment goes through the bot's Open Library provider (its cache, breaker and retries).
-        provider = next((p for p in bot.books.providers if isinstance(p, OpenLibraryProvider)), None)
-        self.enricher = None if provider is None else Enricher(bot.db, provider, clock=bot.clock)
 
     async def cog_load(self) -> None:
-        if self.enricher is None:
+        if self.bot.enricher is None:
             log.info("no Open Library provider: imported books are not enriched")
             return
         self.enrich_loop.start()
@@ -58,9 +53,10 @@ class Library(
     @tasks.loop(seconds=ENRICH_EVERY_SECONDS)
     async def enrich_loop(self) -> None:
         """Drain the enrichment queue batch by batch; the loop's interval is the retry delay."""
-        assert self.enricher is not None
+        enricher = self.bot.enricher
+        assert enricher is not None
         try:
-            while await self.enricher.run_once() and not self.enricher.last_failed:
+            while await enricher.run_once() and not enricher.last_failed:
                 pass
         except Exception:  # run_once handles each book's errors; this is a last resort (a database outage)
             log.exception("library enrichment failed; retrying in %.0f s", ENRICH_EVERY_SECONDS)
