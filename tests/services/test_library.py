@@ -98,6 +98,17 @@ async def shelf_counts(db: Database, guild: int = GUILD, user: int = ALICE) -> d
     return {row[0]: row[1] for row in rows}
 
 
+async def snapshot(db: Database) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, to tell whether anything at all was written."""
+    tables = await db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    )
+    return {
+        table: sorted((tuple(row) for row in await db.fetchall(f'SELECT * FROM "{table}"')), key=repr)
+        for (table,) in tables
+    }
+
+
 async def assert_aggregates_consistent(db: Database) -> None:
     """book_stats and member_stats equal a from-scratch count of the base tables."""
     stats = await db.fetchall(
@@ -532,9 +543,13 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 async def test_unreadable_files_are_refused_before_anything_is_written(
     db: Database, data: bytes, message: str
 ) -> None:
+    await run_import(db, b"Title,Author,Exclusive Shelf,My Rating\nDune,Frank Herbert,read,5\n")
+    before = await snapshot(db)
+
     with pytest.raises(UserFacingError, match=message):
-        await read_library_file(data)
-    assert await db.fetchval("SELECT count(*) FROM import_jobs") == 0
+        await run_import(db, data)
+
+    assert await snapshot(db) == before
 
 
 async def test_a_format_that_does_not_match_the_header_is_refused(fixtures: Path) -> None:
