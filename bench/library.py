@@ -28,8 +28,13 @@ from bench.common import Row, format_table
 from bot.books.identifiers import isbn13_to_10
 from bot.db import Database, open_database
 from bot.db.library import library_rows
-from bot.services.library import export_library, import_library
-from bot.services.library_csv import GOODREADS_HEADER, read_library_file, write_goodreads
+from bot.services.library import (
+    GOODREADS_HEADER,
+    export_library,
+    import_library,
+    read_library_file,
+    write_goodreads,
+)
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 SHELVES = ("to-read",) * 6 + ("read",) * 3 + ("currently-reading",)

@@ -11,6 +11,7 @@ import aiohttp
 import discord
 from pydantic import ValidationError
 
+from bot.books.enrich import build_enricher
 from bot.books.service import build_book_service, user_agent
 from bot.client import BookClubBot
 from bot.config import Settings
@@ -42,19 +43,21 @@ async def run(settings: Settings, *, sync_only: bool = False) -> None:
     db = await open_database(settings.database_path)
     timeout = aiohttp.ClientTimeout(total=settings.http_timeout)
     try:
-        async with (
-            aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": user_agent(settings)}) as session,
-            BookClubBot(
-                settings=settings, db=db, session=session, books=build_book_service(settings, session, db)
-            ) as bot,
-        ):
-            token = settings.discord_token.get_secret_value()
-            if sync_only:
-                bot.sync_on_start = False
-                await bot.login(token)  # runs setup_hook, which loads every extension
-                await bot.sync_commands(force=True)
-            else:
-                await bot.start(token)
+        async with aiohttp.ClientSession(
+            timeout=timeout, headers={"User-Agent": user_agent(settings)}
+        ) as session:
+            books = build_book_service(settings, session, db)
+            enricher = build_enricher(books)
+            async with BookClubBot(
+                settings=settings, db=db, session=session, books=books, enricher=enricher
+            ) as bot:
+                token = settings.discord_token.get_secret_value()
+                if sync_only:
+                    bot.sync_on_start = False
+                    await bot.login(token)  # runs setup_hook, which loads every extension
+                    await bot.sync_commands(force=True)
+                else:
+                    await bot.start(token)
     finally:
         await db.close()
 

@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
 from bot import __version__
+from bot.books.enrich import Enricher
 from bot.books.service import BookService
 from bot.config import Settings
 from bot.db import Database
@@ -55,6 +56,7 @@ class BookClubBot(commands.Bot):
         scheduler: AsyncIOScheduler | None = None,
         clock: Callable[[], datetime] = utcnow,
         books: BookService | None = None,
+        enricher: Enricher | None = None,
     ) -> None:
         # A book club needs no voice: skip discord.py's start-up warnings about its libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
@@ -73,6 +75,8 @@ class BookClubBot(commands.Bot):
         self.clock = clock
         # Book lookups; without injected providers the bot answers from the catalogue alone.
         self.books = books or BookService(db, clock=clock)
+        # Completes imported books in the background (cogs.library); None: they stay as imported.
+        self.enricher = enricher
         self.version = __version__
         self.failed_extensions: dict[str, BaseException] = {}
         self.sync_on_start = True  # `python -m bot sync` turns it off and forces one sync itself

@@ -12,11 +12,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.books.enrich import Enricher
-from bot.books.openlibrary import OpenLibraryProvider
 from bot.errors import UserFacingError
-from bot.services.library import ImportGuard, export_library, import_library
-from bot.services.library_csv import FORMATS, Format, read_library_file
+from bot.services.library import FORMATS, ImportGuard, export_library, import_library, read_library_file
 from bot.ui.library import progress_text, summary_text
 
 if TYPE_CHECKING:
@@ -25,7 +22,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ENRICH_EVERY_SECONDS = 30.0
-_FORMATS: dict[str, Format] = {name: name for name in FORMATS}
 
 
 def _megabytes(size: int) -> str:
@@ -44,12 +40,9 @@ class Library(
     def __init__(self, bot: BookClubBot) -> None:
         self.bot = bot
         self.guard = ImportGuard()
-        # Enrichment goes through the bot's Open Library provider (its cache, breaker and retries).
-        provider = next((p for p in bot.books.providers if isinstance(p, OpenLibraryProvider)), None)
-        self.enricher = None if provider is None else Enricher(bot.db, provider, clock=bot.clock)
 
     async def cog_load(self) -> None:
-        if self.enricher is None:
+        if self.bot.enricher is None:
             log.info("no Open Library provider: imported books are not enriched")
             return
         self.enrich_loop.start()
@@ -60,9 +53,10 @@ class Library(
     @tasks.loop(seconds=ENRICH_EVERY_SECONDS)
     async def enrich_loop(self) -> None:
         """Drain the enrichment queue batch by batch; the loop's interval is the retry delay."""
-        assert self.enricher is not None
+        enricher = self.bot.enricher
+        assert enricher is not None
         try:
-            while await self.enricher.run_once() and not self.enricher.last_failed:
+            while await enricher.run_once() and not enricher.last_failed:
                 pass
         except Exception:  # run_once handles each book's errors; this is a last resort (a database outage)
             log.exception("library enrichment failed; retrying in %.0f s", ENRICH_EVERY_SECONDS)
@@ -96,7 +90,7 @@ class Library(
             raise UserFacingError(
                 "That file is empty. Attach the CSV from Goodreads' or StoryGraph's export."
             )
-        requested = _FORMATS.get(format.value) if format is not None else None
+        requested = FORMATS.get(format.value) if format is not None else None
         with self.guard.claim(interaction.guild_id, interaction.user.id):
             await interaction.response.defer(ephemeral=True, thinking=True)
             try:

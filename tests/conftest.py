@@ -14,6 +14,7 @@ import discord
 import pytest
 import simcord
 
+from bot.books.enrich import build_enricher
 from bot.books.service import build_book_service
 from bot.client import BookClubBot
 from bot.config import Settings
@@ -141,9 +142,12 @@ BotFactory = Callable[[Settings, Database, aiohttp.ClientSession, Clock], BookCl
 def default_factory(
     settings: Settings, db: Database, session: aiohttp.ClientSession, clock: Clock
 ) -> BookClubBot:
-    """The bot with its book providers at the settings' URLs (a closed port unless a test points them)."""
+    """The bot with its book providers at the settings' URLs (a closed port unless a test points them)
+    and the enricher of imported books over its Open Library provider, as `python -m bot` builds it."""
     books = build_book_service(settings, session, db, clock=clock)
-    return BookClubBot(settings=settings, db=db, session=session, clock=clock, books=books)
+    return BookClubBot(
+        settings=settings, db=db, session=session, clock=clock, books=books, enricher=build_enricher(books)
+    )
 
 
 @pytest.fixture

@@ -25,10 +25,12 @@ from typing import Any
 
 from bot.books.openlibrary import SEARCH_FIELDS, OpenLibraryProvider, parse_edition, parse_search_doc
 from bot.books.provider import Lookup, ProviderError, ProviderSkipped
+from bot.books.service import BookService
 from bot.db import Database, db_time
 from bot.db.books import complete_book_in
-from bot.db.library import QueuedBook, enrichment_queue, mark_enriched_in, note_attempt
+from bot.db.library import enrichment_queue, mark_enriched_in, note_attempt
 from bot.models.books import BookData
+from bot.models.library import QueuedBook
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,13 @@ class TransientError(Exception):
     def __init__(self, message: str, *, counted: bool = True) -> None:
         super().__init__(message)
         self.counted = counted
+
+
+def build_enricher(books: BookService) -> Enricher | None:
+    """An enricher over the book service's Open Library provider (so its cache, breaker and retries
+    apply), on the service's database and clock; None when the service has no Open Library."""
+    provider = next((p for p in books.providers if isinstance(p, OpenLibraryProvider)), None)
+    return None if provider is None else Enricher(books.db, provider, clock=books.clock)
 
 
 def _isbn_of(book: QueuedBook) -> str:

@@ -11,12 +11,21 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 
 from bot.db.database import Database
+from bot.models.library import (
+    CatalogueMatch,
+    ImportedRating,
+    ImportJob,
+    LibraryEntry,
+    MemberEntry,
+    MemberReview,
+    NewBook,
+    QueuedBook,
+)
 from bot.models.shelves import ShelfEntry
 
 
@@ -29,15 +38,6 @@ async def _rows(conn: aiosqlite.Connection, query: str, params: Sequence[Any] = 
 
 
 # -- catalogue matching ------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class CatalogueMatch:
-    book_id: int
-    title: str
-    authors: str
-    isbn13: str | None
-    isbn10: str | None
-
-
 async def books_by_isbn(
     conn: aiosqlite.Connection, isbn13s: Iterable[str], isbn10s: Iterable[str]
 ) -> list[CatalogueMatch]:
@@ -61,17 +61,6 @@ async def books_by_title(conn: aiosqlite.Connection, titles: Iterable[str]) -> l
     """
     rows = await _rows(conn, query, (_ids(titles),))
     return [CatalogueMatch(*row) for row in rows]
-
-
-@dataclass(frozen=True, slots=True)
-class NewBook:
-    title: str
-    authors: Sequence[str]
-    isbn13: str | None
-    isbn10: str | None
-    pages: int | None
-    format: str | None
-    first_published: str | None
 
 
 async def insert_imported_books(conn: aiosqlite.Connection, books: Sequence[NewBook]) -> list[int]:
@@ -101,24 +90,6 @@ async def insert_imported_books(conn: aiosqlite.Connection, books: Sequence[NewB
 
 
 # -- a member's entries ------------------------------------------------------------------------
-@dataclass(slots=True)
-class ReviewEntry:
-    body: str
-    stars_x2: int | None
-    spoiler: bool
-    created_at: str
-    imported: bool
-
-
-@dataclass(slots=True)
-class MemberEntry:
-    """What a member already has for one book in one club."""
-
-    shelf: ShelfEntry | None = None
-    stars_x2: int | None = None
-    review: ReviewEntry | None = None
-
-
 async def member_entries(
     conn: aiosqlite.Connection, guild_id: int, user_id: int, book_ids: Iterable[int]
 ) -> dict[int, MemberEntry]:
@@ -142,25 +113,30 @@ async def member_entries(
         WHERE guild_id = ? AND user_id = ? AND book_id IN (SELECT value FROM json_each(?))
     """
     for row in await _rows(conn, query, (guild_id, user_id, ids)):
-        entries.setdefault(row[0], MemberEntry()).review = ReviewEntry(
+        entries.setdefault(row[0], MemberEntry()).review = MemberReview(
             row[1], row[2], bool(row[3]), row[4], bool(row[5])
         )
     return entries
 
 
-async def write_ratings(conn: aiosqlite.Connection, rows: list[tuple[Any, ...]]) -> None:
-    """(guild, book, user, stars_x2, rated_at)."""
+async def write_ratings(
+    conn: aiosqlite.Connection, guild_id: int, user_id: int, ratings: Sequence[ImportedRating]
+) -> None:
+    """Set a member's ratings of these books, in one round trip."""
     query = """
         INSERT INTO ratings (guild_id, book_id, user_id, stars_x2, rated_at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (guild_id, book_id, user_id) DO UPDATE SET
             stars_x2 = excluded.stars_x2, rated_at = excluded.rated_at
     """
-    if rows:
-        await conn.executemany(query, rows)
+    if ratings:
+        params = [(guild_id, r.book_id, user_id, r.stars_x2, r.rated_at) for r in ratings]
+        await conn.executemany(query, params)
 
 
-async def write_imported_reviews(conn: aiosqlite.Connection, rows: list[tuple[Any, ...]]) -> None:
-    """(guild, book, user, stars_x2, body, spoiler, created_at); only ever replaces an imported review."""
+async def write_imported_reviews(
+    conn: aiosqlite.Connection, guild_id: int, user_id: int, reviews: Sequence[tuple[int, MemberReview]]
+) -> None:
+    """Store (book_id, review) pairs as imported reviews; only ever replaces an imported review."""
     query = """
         INSERT INTO reviews (guild_id, book_id, user_id, stars_x2, body, spoiler, created_at, imported)
         VALUES (?, ?, ?, ?, ?, ?, ?, 1)
@@ -169,8 +145,12 @@ async def write_imported_reviews(conn: aiosqlite.Connection, rows: list[tuple[An
             created_at = excluded.created_at
         WHERE reviews.imported = 1
     """
-    if rows:
-        await conn.executemany(query, rows)
+    if reviews:
+        params = [
+            (guild_id, book_id, user_id, r.stars_x2, r.body, int(r.spoiler), r.created_at)
+            for book_id, r in reviews
+        ]
+        await conn.executemany(query, params)
 
 
 # -- aggregates --------------------------------------------------------------------------------
@@ -237,17 +217,12 @@ async def recompute_member_stats(conn: aiosqlite.Connection, guild_id: int, user
 
 
 # -- import jobs -------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class ImportJob:
-    job_id: int
-    rows_done: int
-    resumed: bool
-
-
 async def start_job(
     conn: aiosqlite.Connection, guild_id: int, user_id: int, fmt: str, sha256: str, total: int, now: str
 ) -> ImportJob:
-    """The job for this import: a cut-off run of the same file is resumed, else a new one starts."""
+    """The job for this import: a cut-off run of the same file is resumed, else a new one starts
+    (and the club gets its row, which the job refers to)."""
+    await conn.execute("INSERT OR IGNORE INTO guilds (guild_id) VALUES (?)", (guild_id,))
     query = """
         SELECT job_id, rows_done FROM import_jobs
         WHERE guild_id = ? AND user_id = ? AND status = 'running' AND file_sha256 = ?
@@ -285,27 +260,6 @@ async def update_job(
 
 
 # -- export ------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class LibraryEntry:
-    """One book of a member's library in a club, as the export writes it."""
-
-    title: str
-    authors: tuple[str, ...]
-    isbn13: str | None
-    isbn10: str | None
-    shelf: str
-    stars_x2: int | None
-    average_x2: float | None
-    review: str | None
-    spoiler: bool
-    added_at: str | None
-    finished_at: str | None
-    times_read: int
-    pages: int | None
-    format: str | None
-    first_published: str | None
-
-
 async def library_rows(db: Database, guild_id: int, user_id: int) -> list[LibraryEntry]:
     """Every book on a member's shelves in a club (plus rated or reviewed books off any shelf)."""
     query = """
@@ -351,13 +305,6 @@ async def library_rows(db: Database, guild_id: int, user_id: int) -> list[Librar
 
 
 # -- enrichment queue --------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class QueuedBook:
-    book_id: int
-    isbn13: str | None
-    isbn10: str | None
-
-
 async def enrichment_queue(db: Database, *, limit: int, max_attempts: int) -> list[QueuedBook]:
     """Imported books not yet completed from a provider, that have an ISBN to look up."""
     query = """

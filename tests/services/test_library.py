@@ -15,8 +15,16 @@ from bot.db import Database
 from bot.db.books import upsert_book
 from bot.errors import UserFacingError
 from bot.models.books import BookData
-from bot.services.library import ImportGuard, ImportSummary, export_library, import_library
-from bot.services.library_csv import GOODREADS_HEADER, iso_date, open_library_file, review_text, stars_x2_from
+from bot.services.library import (
+    FORMATS,
+    GOODREADS_HEADER,
+    ImportGuard,
+    ImportSummary,
+    export_library,
+    import_library,
+    read_library_file,
+)
+from bot.services.library.reader import iso_date, review_text, stars_x2_from
 
 GUILD, OTHER_GUILD, ALICE, BOB = 10, 20, 1001, 1002
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -79,7 +87,7 @@ async def run_import(
     db: Database, data: bytes, *, guild: int = GUILD, user: int = ALICE, batch_size: int = 250
 ) -> ImportSummary:
     return await import_library(
-        db, guild_id=guild, user_id=user, file=open_library_file(data), now=NOW, batch_size=batch_size
+        db, guild_id=guild, user_id=user, file=await read_library_file(data), now=NOW, batch_size=batch_size
     )
 
 
@@ -88,6 +96,17 @@ async def shelf_counts(db: Database, guild: int = GUILD, user: int = ALICE) -> d
         "SELECT shelf, count(*) FROM shelves WHERE guild_id = ? AND user_id = ? GROUP BY shelf", (guild, user)
     )
     return {row[0]: row[1] for row in rows}
+
+
+async def snapshot(db: Database) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, to tell whether anything at all was written."""
+    tables = await db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    )
+    return {
+        table: sorted((tuple(row) for row in await db.fetchall(f'SELECT * FROM "{table}"')), key=repr)
+        for (table,) in tables
+    }
 
 
 async def assert_aggregates_consistent(db: Database) -> None:
@@ -342,7 +361,7 @@ async def test_an_import_cut_off_completes_when_run_again(db: Database, fixtures
             db,
             guild_id=GUILD,
             user_id=ALICE,
-            file=open_library_file(data),
+            file=await read_library_file(data),
             now=NOW,
             progress=crash_after_two_batches,
             batch_size=100,
@@ -524,16 +543,20 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 async def test_unreadable_files_are_refused_before_anything_is_written(
     db: Database, data: bytes, message: str
 ) -> None:
+    await run_import(db, b"Title,Author,Exclusive Shelf,My Rating\nDune,Frank Herbert,read,5\n")
+    before = await snapshot(db)
+
     with pytest.raises(UserFacingError, match=message):
-        open_library_file(data)
-    assert await db.fetchval("SELECT count(*) FROM import_jobs") == 0
+        await run_import(db, data)
+
+    assert await snapshot(db) == before
 
 
-def test_a_format_that_does_not_match_the_header_is_refused(fixtures: Path) -> None:
+async def test_a_format_that_does_not_match_the_header_is_refused(fixtures: Path) -> None:
     data = (fixtures / "storygraph/storygraph_export.bookwyrm.csv").read_bytes()
     with pytest.raises(UserFacingError, match="this file is a storygraph export"):
-        open_library_file(data, "goodreads")
-    assert open_library_file(data, "storygraph").format == "storygraph"
+        await read_library_file(data, FORMATS["goodreads"])
+    assert (await read_library_file(data, FORMATS["storygraph"])).format == "storygraph"
 
 
 async def test_bad_rows_are_skipped_with_their_line_numbers(db: Database) -> None:

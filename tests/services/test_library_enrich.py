@@ -13,9 +13,11 @@ import pytest
 
 from bot.books.breaker import CircuitBreaker
 from bot.books.cache import ResponseCache
-from bot.books.enrich import MAX_ATTEMPTS, Enricher
+from bot.books.enrich import MAX_ATTEMPTS, Enricher, build_enricher
 from bot.books.http import JsonFetcher
 from bot.books.openlibrary import OpenLibraryProvider
+from bot.books.service import BookService, build_book_service
+from bot.config import Settings
 from bot.db import Database, db_time
 from bot.db.books import complete_book_in, get_book, upsert_book
 from bot.db.library import count_enrichment_queue
@@ -332,3 +334,14 @@ async def test_complete_book_in_fills_gaps_only_and_never_takes_another_rows_ide
     assert (stored.ol_edition_id, stored.description) == ("OL2M", "Filled.")
     assert stored.enriched_at is None  # filling is not enriching: the caller marks that
     assert await get_book(db, other.book_id) == other
+
+
+async def test_the_enricher_is_built_over_the_book_services_open_library_provider(
+    db: Database, session: aiohttp.ClientSession, settings: Settings
+) -> None:
+    books = build_book_service(settings, session, db, clock=lambda: NOW)
+    built = build_enricher(books)
+    assert built is not None
+    assert built.provider is books.providers[0]  # its cache, breaker and retries
+    assert (built.db, built.clock()) == (db, NOW)
+    assert build_enricher(BookService(db)) is None  # no provider: imported books stay as imported

@@ -14,8 +14,7 @@ from bot.db.ratings import get_rating, write_rating_in
 from bot.errors import UserFacingError
 from bot.models.books import BookData
 from bot.services import reviews as service
-from bot.services.library import import_library
-from bot.services.library_csv import GOODREADS_HEADER, open_library_file
+from bot.services.library import GOODREADS_HEADER, import_library, read_library_file
 from bot.services.ratings import parse_stars
 from bot.services.reviews import ListState
 from bot.ui.reviews import STAR_CHOICES
@@ -165,7 +164,7 @@ async def test_an_imported_review_edited_in_discord_survives_a_reimport(db: Data
     ).encode()
 
     async def run_import() -> None:
-        await import_library(db, guild_id=GUILD, user_id=7, file=open_library_file(data), now=NOW)
+        await import_library(db, guild_id=GUILD, user_id=7, file=await read_library_file(data), now=NOW)
 
     await run_import()
     imported = await db.fetchone("SELECT book_id, body, imported FROM reviews")

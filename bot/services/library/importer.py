@@ -1,4 +1,4 @@
-"""Importing a Goodreads or StoryGraph library into one club, and exporting it again.
+"""Importing a Goodreads or StoryGraph library into one club.
 
 An import runs in batches; each batch is one transaction that writes the catalogue books, the
 member's shelves, ratings and imported reviews, and recomputes the aggregates (`book_stats`,
@@ -25,18 +25,14 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+
+import aiosqlite
 
 from bot.db import Database, db_time
 from bot.db.library import (
-    CatalogueMatch,
-    MemberEntry,
-    NewBook,
-    ReviewEntry,
     books_by_isbn,
     books_by_title,
     insert_imported_books,
-    library_rows,
     member_entries,
     recompute_book_stats,
     recompute_member_stats,
@@ -47,10 +43,15 @@ from bot.db.library import (
 )
 from bot.db.shelves import save_entries_in
 from bot.errors import UserFacingError
+from bot.models.library import CatalogueMatch, ImportedRating, MemberEntry, MemberReview, NewBook
 from bot.models.shelves import ShelfEntry
-from bot.services.library_csv import Format, LibraryFile, LibraryRow, RowProblem, write_goodreads
+from bot.services.library.goodreads import GOODREADS
+from bot.services.library.reader import ExportFormat, LibraryFile, LibraryRow, RowProblem, open_export
+from bot.services.library.storygraph import STORYGRAPH
 
 BATCH_SIZE = 250
+#: The exports /library import reads, by the name a member chooses; sniffed in this order.
+FORMATS: dict[str, ExportFormat] = {f.name: f for f in (GOODREADS, STORYGRAPH)}
 ProgressCallback = Callable[[int, int], Awaitable[None]]
 
 
@@ -64,7 +65,7 @@ class Skipped:
 class ImportSummary:
     """What an import did, row by row: each data row is added, updated, unchanged or skipped."""
 
-    format: Format
+    format: str  # the ExportFormat's name
     total: int
     added: int = 0
     updated: int = 0
@@ -101,6 +102,12 @@ class ImportGuard:
             self._running.discard(key)
 
 
+async def read_library_file(data: bytes, requested: ExportFormat | None = None) -> LibraryFile:
+    """Open an upload as one of FORMATS (`requested`, else whichever its header shows); raises
+    UserFacingError for a file that cannot be imported."""
+    return await open_export(data, tuple(FORMATS.values()), requested)
+
+
 def _key(text: str) -> str:
     return re.sub(r"\W+", " ", text.casefold()).strip()
 
@@ -118,14 +125,12 @@ def _same_book(match: CatalogueMatch, row: LibraryRow) -> bool:
 class _Batch:
     """Turns parsed rows into the writes of one transaction, comparing with what is stored."""
 
-    def __init__(self, guild_id: int, user_id: int, now_iso: str, summary: ImportSummary) -> None:
-        self.guild_id = guild_id
-        self.user_id = user_id
+    def __init__(self, now_iso: str, summary: ImportSummary) -> None:
         self.now_iso = now_iso
         self.summary = summary
         self.shelves: list[tuple[int, ShelfEntry]] = []
-        self.ratings: list[tuple[Any, ...]] = []
-        self.reviews: list[tuple[Any, ...]] = []
+        self.ratings: list[ImportedRating] = []
+        self.reviews: list[tuple[int, MemberReview]] = []
         self.touched: set[int] = set()
 
     def apply(self, row: LibraryRow, book_id: int, entry: MemberEntry) -> None:
@@ -146,16 +151,14 @@ class _Batch:
             entry.shelf = shelf
             changed = True
         if row.stars_x2 is not None and row.stars_x2 != entry.stars_x2:
-            self.ratings.append((self.guild_id, book_id, self.user_id, row.stars_x2, when))
+            self.ratings.append(ImportedRating(book_id, row.stars_x2, when))
             entry.stars_x2 = row.stars_x2
             self.summary.ratings += 1
             changed = True
         if row.review is not None and (entry.review is None or entry.review.imported):
-            review = ReviewEntry(row.review, row.stars_x2, row.spoiler, when, True)
+            review = MemberReview(row.review, row.stars_x2, row.spoiler, when, True)
             if review != entry.review:
-                self.reviews.append(
-                    (self.guild_id, book_id, self.user_id, row.stars_x2, row.review, int(row.spoiler), when)
-                )
+                self.reviews.append((book_id, review))
                 entry.review = review
                 self.summary.reviews += 1
                 self.summary.reviews_shortened += row.review_shortened
@@ -174,7 +177,9 @@ def _title_key(row: LibraryRow) -> str:
     return f"title:{_key(row.title)}|{_key(row.authors[0]) if row.authors else ''}"
 
 
-async def _resolve_books(conn: Any, rows: list[LibraryRow], summary: ImportSummary) -> list[int]:
+async def _resolve_books(
+    conn: aiosqlite.Connection, rows: list[LibraryRow], summary: ImportSummary
+) -> list[int]:
     """The catalogue book of each row, creating the missing ones from the rows' own data."""
     by_isbn: dict[str, int] = {}
     for match in await books_by_isbn(
@@ -245,7 +250,6 @@ async def import_library(
     now_iso = db_time(now)
     summary = ImportSummary(format=file.format, total=file.total)
     async with db.transaction() as conn:
-        await conn.execute("INSERT OR IGNORE INTO guilds (guild_id) VALUES (?)", (guild_id,))
         job = await start_job(conn, guild_id, user_id, file.format, file.sha256, file.total, now_iso)
     if job.resumed:
         summary.resumed_from = job.rows_done
@@ -253,7 +257,7 @@ async def import_library(
     while batch := list(itertools.islice(rows, batch_size)):
         good = [r for r in batch if isinstance(r, LibraryRow)]
         summary.skipped.extend(Skipped(p.line, p.reason) for p in batch if isinstance(p, RowProblem))
-        work = _Batch(guild_id, user_id, now_iso, summary)
+        work = _Batch(now_iso, summary)
         async with db.transaction() as conn:
             if good:
                 book_ids = await _resolve_books(conn, good, summary)
@@ -261,8 +265,8 @@ async def import_library(
                 for row, book_id in zip(good, book_ids, strict=True):
                     work.apply(row, book_id, entries.setdefault(book_id, MemberEntry()))
                 await save_entries_in(conn, guild_id, user_id, work.shelves)
-                await write_ratings(conn, work.ratings)
-                await write_imported_reviews(conn, work.reviews)
+                await write_ratings(conn, guild_id, user_id, work.ratings)
+                await write_imported_reviews(conn, guild_id, user_id, work.reviews)
                 if work.touched:
                     await recompute_book_stats(conn, guild_id, work.touched)
                 if work.ratings or work.reviews:
@@ -291,22 +295,3 @@ async def import_library(
             finished_at=now_iso,
         )
     return summary
-
-
-# -- export ------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class LibraryExport:
-    filename: str
-    data: bytes
-    books: int
-
-
-async def export_library(db: Database, *, guild_id: int, user_id: int, now: datetime) -> LibraryExport:
-    """The member's library in this club as a Goodreads-format CSV."""
-    rows = await library_rows(db, guild_id, user_id)
-    if not rows:
-        raise UserFacingError(
-            "Your library in this server is empty: shelve or rate a book first, or /library import one."
-        )
-    data = await asyncio.to_thread(write_goodreads, rows)  # a large library takes a while to write
-    return LibraryExport(f"bookclub_library_export_{now:%Y-%m-%d}.csv", data, len(rows))
