@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+MAX_REVIEW = 4000  # characters of a review's text: the write form's limit, where an import cuts
+
 
 @dataclass(frozen=True, slots=True)
 class Review:

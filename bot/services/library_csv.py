@@ -32,6 +32,7 @@ from typing import Literal
 from bot.books.identifiers import first_isbns, isbn13_to_10
 from bot.db.library import LibraryEntry
 from bot.errors import UserFacingError
+from bot.models.reviews import MAX_REVIEW
 from bot.models.shelves import Shelf
 
 Format = Literal["goodreads", "storygraph"]
@@ -86,8 +87,6 @@ _DATE = re.compile(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})")
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
-
-MAX_REVIEW = 4000
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,15 +14,15 @@ from datetime import datetime
 from typing import Literal
 
 from bot.db import Database
+from bot.db import review_writes as writes
 from bot.db import reviews as store
 from bot.db.ratings import write_rating_in
 from bot.db.reviews import PageRequest, Sort
 from bot.errors import UserFacingError
-from bot.models.reviews import Review, ReviewLine
+from bot.models.reviews import MAX_REVIEW, Review, ReviewLine
 from bot.models.stats import plural
 from bot.services.stats import stars_text
 
-MAX_BODY = 4000
 PER_PAGE = 5
 MAX_SEARCH = 100
 
@@ -45,9 +45,9 @@ def clean_body(text: str) -> str:
     body = text.strip()
     if not body:
         raise UserFacingError("Your review is empty; write a few words about the book.")
-    if len(body) > MAX_BODY:
+    if len(body) > MAX_REVIEW:
         raise UserFacingError(
-            f"Your review is {len(body):,} characters; keep it within {MAX_BODY:,}. Nothing was saved."
+            f"Your review is {len(body):,} characters; keep it within {MAX_REVIEW:,}. Nothing was saved."
         )
     return body
 
@@ -94,16 +94,9 @@ async def save_review(
     """
     body = clean_body(text)
     async with db.transaction() as conn:
-        rows = list(
-            await conn.execute_fetchall(
-                f"SELECT {store.REVIEW_COLUMNS} FROM reviews AS r "
-                "WHERE r.guild_id = ? AND r.book_id = ? AND r.user_id = ?",
-                (guild_id, book_id, user_id),
-            )
-        )
-        existing = store.review_from_row(rows[0]) if rows else None
+        existing = await store.get_review_in(conn, guild_id, book_id, user_id)
         if existing is None:
-            review_id = await store.insert_review_in(
+            review_id = await writes.insert_review_in(
                 conn,
                 guild_id=guild_id,
                 book_id=book_id,
@@ -116,7 +109,7 @@ async def save_review(
         else:
             review_id = existing.review_id
             if (existing.body, existing.stars_x2, existing.spoiler) != (body, stars_x2, spoiler):
-                await store.update_review_in(
+                await writes.update_review_in(
                     conn, existing, stars_x2=stars_x2, body=body, spoiler=spoiler, now=now
                 )
         await write_rating_in(conn, guild_id, user_id, book_id, stars_x2, now)
@@ -138,7 +131,7 @@ async def require_review(db: Database, guild_id: int, book_id: int, user_id: int
 
 async def delete_review(db: Database, review: Review) -> None:
     async with db.transaction() as conn:
-        deleted = await store.delete_review_in(conn, review)
+        deleted = await writes.delete_review_in(conn, review)
     if not deleted:
         raise UserFacingError("That review was already deleted.")
 
@@ -159,29 +152,11 @@ async def like(db: Database, guild_id: int, review_id: int, user_id: int) -> tup
     review = await require_review_by_id(db, guild_id, review_id)
     if review.user_id == user_id:
         raise UserFacingError("You can't like your own review.")
-    result = await store.toggle_like(db, review_id, user_id)
+    result = await writes.toggle_like(db, review_id, user_id)
     if result is None:
         raise UserFacingError(REVIEW_GONE)
     liked, likes = result
-    return _with_likes(review, likes), liked
-
-
-def _with_likes(review: Review, likes: int) -> Review:
-    return Review(
-        review.review_id,
-        review.guild_id,
-        review.book_id,
-        review.user_id,
-        review.stars_x2,
-        review.body,
-        review.spoiler,
-        review.created_at,
-        review.updated_at,
-        likes,
-        review.channel_id,
-        review.message_id,
-        review.thread_id,
-    )
+    return replace(review, likes=likes), liked
 
 
 # -- display text --------------------------------------------------------------------------

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import discord
 
+from bot.db import review_writes
 from bot.db import reviews as store
 from bot.db.books import get_book
 from bot.db.ratings import get_rating
 from bot.errors import UserFacingError
 from bot.models.books import Book
-from bot.models.reviews import Review, ReviewLine
+from bot.models.reviews import MAX_REVIEW, Review, ReviewLine
 from bot.models.stats import plural
 from bot.services import reviews as service
 from bot.services.reviews import SORT_LABELS, SORTS, ListState, Move, ReviewPage
@@ -615,7 +616,7 @@ class ReviewModal(discord.ui.Modal):
             custom_id="body",
             style=discord.TextStyle.paragraph,
             min_length=1,
-            max_length=service.MAX_BODY,
+            max_length=MAX_REVIEW,
             default=existing.body if existing else None,
             placeholder="What did you think? Wrap spoilers in ||double bars||.",
         )
@@ -728,7 +729,7 @@ async def post_card(interaction: discord.Interaction[BookClubBot], review: Revie
             log.info("could not open a thread under the card of review %s", review.review_id, exc_info=True)
         else:
             thread_id = thread.id
-    await store.set_card(db, review.review_id, channel.id, message.id, thread_id)
+    await review_writes.set_card(db, review.review_id, channel.id, message.id, thread_id)
     return f"Its card is posted in {channel.mention}."
 
 
