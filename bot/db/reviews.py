@@ -1,4 +1,4 @@
-"""Reading reviews: one review, its history, and the paged list.
+"""Reading reviews: one review, a card's or a form's data in one query, history, and the paged list.
 
 The writes live in `review_writes.py`.
 """
@@ -11,12 +11,23 @@ from typing import Literal
 
 import aiosqlite
 
+from bot.db.books import JOINED_COLUMNS as BOOK_COLUMNS
+from bot.db.books import book_from_row
 from bot.db.database import Database, parse_db_time
-from bot.models.reviews import HistoryEntry, Review, ReviewLine
+from bot.models.books import Book
+from bot.models.reviews import HistoryEntry, Review, ReviewCard, ReviewDraft, ReviewLine
 
 REVIEW_COLUMNS = """
     r.review_id, r.guild_id, r.book_id, r.user_id, r.stars_x2, r.body, r.spoiler, r.created_at,
     r.updated_at, r.likes, r.channel_id, r.message_id, r.thread_id
+"""
+# A review with its reviewer's name and counters: `SELECT {LINE_COLUMNS} FROM reviews AS r {LINE_JOINS}`.
+LINE_COLUMNS = f"""
+    {REVIEW_COLUMNS}, m.display_name, s.reviews_count AS m_reviews, s.followers_count AS m_followers
+"""
+LINE_JOINS = """
+    LEFT JOIN members AS m ON m.guild_id = r.guild_id AND m.user_id = r.user_id
+    LEFT JOIN member_stats AS s ON s.guild_id = r.guild_id AND s.user_id = r.user_id
 """
 
 
@@ -75,16 +86,55 @@ async def get_review_by_id(db: Database, guild_id: int, review_id: int) -> Revie
 
 async def get_review_line(db: Database, guild_id: int, review_id: int) -> ReviewLine | None:
     """One review of this server with its reviewer's name and counters (one query)."""
+    query = f"SELECT {LINE_COLUMNS} FROM reviews AS r {LINE_JOINS} WHERE r.review_id = ? AND r.guild_id = ?"
+    row = await db.fetchone(query, (review_id, guild_id))
+    return None if row is None else line_from_row(row)
+
+
+async def get_review_card(db: Database, guild_id: int, review_id: int) -> ReviewCard | None:
+    """A review of this server with its reviewer, its book and the server's reviews channel (one query)."""
     query = f"""
-        SELECT {REVIEW_COLUMNS}, m.display_name, s.reviews_count AS m_reviews,
-               s.followers_count AS m_followers
+        SELECT {LINE_COLUMNS}, {BOOK_COLUMNS}, g.reviews_channel_id
         FROM reviews AS r
-        LEFT JOIN members AS m ON m.guild_id = r.guild_id AND m.user_id = r.user_id
-        LEFT JOIN member_stats AS s ON s.guild_id = r.guild_id AND s.user_id = r.user_id
+        JOIN books AS b ON b.book_id = r.book_id
+        {LINE_JOINS}
+        LEFT JOIN guilds AS g ON g.guild_id = r.guild_id
         WHERE r.review_id = ? AND r.guild_id = ?
     """
     row = await db.fetchone(query, (review_id, guild_id))
-    return None if row is None else line_from_row(row)
+    if row is None:
+        return None
+    return ReviewCard(line_from_row(row), book_from_row(row), row["reviews_channel_id"])
+
+
+async def get_draft(db: Database, guild_id: int, book_id: int, user_id: int) -> ReviewDraft:
+    """The member's review of a book and their rating of it, either possibly None (one query)."""
+    query = f"""
+        SELECT {REVIEW_COLUMNS},
+               (SELECT stars_x2 FROM ratings
+                WHERE guild_id = :guild AND book_id = :book AND user_id = :user) AS rating
+        FROM (SELECT 1)
+        LEFT JOIN reviews AS r ON r.guild_id = :guild AND r.book_id = :book AND r.user_id = :user
+    """
+    row = await db.fetchone(query, {"guild": guild_id, "book": book_id, "user": user_id})
+    assert row is not None  # always one row, from (SELECT 1)
+    existing = None if row["review_id"] is None else review_from_row(row)
+    return ReviewDraft(existing, None if row["rating"] is None else int(row["rating"]))
+
+
+async def get_book_for_reader(
+    db: Database, guild_id: int, user_id: int, book_id: int
+) -> tuple[Book, bool] | None:
+    """A book and whether the member has it on their 'read' shelf (the spoiler gate); None when gone."""
+    query = f"""
+        SELECT {BOOK_COLUMNS}, EXISTS (
+            SELECT 1 FROM shelves
+            WHERE guild_id = ? AND user_id = ? AND book_id = b.book_id AND shelf = 'read'
+        ) AS has_read
+        FROM books AS b WHERE b.book_id = ?
+    """
+    row = await db.fetchone(query, (guild_id, user_id, book_id))
+    return None if row is None else (book_from_row(row), bool(row["has_read"]))
 
 
 async def get_history(db: Database, review_id: int) -> list[HistoryEntry]:
@@ -97,19 +147,6 @@ async def get_history(db: Database, review_id: int) -> list[HistoryEntry]:
         HistoryEntry(parse_db_time(row["edited_at"]), row["stars_x2"], row["body"], bool(row["spoiler"]))
         for row in rows
     ]
-
-
-async def has_read(db: Database, guild_id: int, user_id: int, book_id: int) -> bool:
-    """Whether the member has the book on their 'read' shelf (the spoiler gate)."""
-    query = """
-        SELECT 1 FROM shelves WHERE guild_id = ? AND user_id = ? AND book_id = ? AND shelf = 'read'
-    """
-    return await db.fetchval(query, (guild_id, user_id, book_id)) is not None
-
-
-async def get_reviews_channel(db: Database, guild_id: int) -> int | None:
-    value = await db.fetchval("SELECT reviews_channel_id FROM guilds WHERE guild_id = ?", (guild_id,))
-    return None if value is None else int(value)
 
 
 async def set_reviews_channel(db: Database, guild_id: int, channel_id: int | None) -> None:
@@ -222,11 +259,7 @@ async def lines_for(db: Database, ids: list[int]) -> list[ReviewLine]:
         return []
     marks = ", ".join("?" for _ in ids)
     query = f"""
-        SELECT {REVIEW_COLUMNS}, m.display_name, s.reviews_count AS m_reviews,
-               s.followers_count AS m_followers
-        FROM reviews AS r
-        LEFT JOIN members AS m ON m.guild_id = r.guild_id AND m.user_id = r.user_id
-        LEFT JOIN member_stats AS s ON s.guild_id = r.guild_id AND s.user_id = r.user_id
+        SELECT {LINE_COLUMNS} FROM reviews AS r {LINE_JOINS}
         WHERE r.review_id IN ({marks})
     """
     rows = await db.fetchall(query, ids)

@@ -14,13 +14,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import discord
 
-from bot.db import review_writes
-from bot.db import reviews as store
-from bot.db.books import get_book
-from bot.db.ratings import get_rating
 from bot.errors import UserFacingError
 from bot.models.books import Book
-from bot.models.reviews import MAX_REVIEW, Review, ReviewLine
+from bot.models.reviews import MAX_REVIEW, Review, ReviewCard, ReviewLine
 from bot.models.stats import plural
 from bot.services import reviews as service
 from bot.services.reviews import SORT_LABELS, SORTS, ListState, Move, ReviewPage
@@ -118,10 +114,9 @@ class LikeButton(
         guild_id = require_guild(interaction)
         review, liked = await service.like(db, guild_id, self.review_id, interaction.user.id)
         if self.on_card:
-            line = await store.get_review_line(db, guild_id, review.review_id)
-            book = await get_book(db, review.book_id)
-            if line is not None and book is not None:
-                await interaction.response.edit_message(view=card_view(line, book))
+            card = await service.load_card(db, guild_id, review.review_id)
+            if card is not None:
+                await interaction.response.edit_message(view=card_view(card))
                 return
         verb = "liked" if liked else "no longer like"
         await interaction.response.send_message(
@@ -151,9 +146,7 @@ class ReadButton(
 
     @guarded
     async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
-        line = await store.get_review_line(interaction.client.db, require_guild(interaction), self.review_id)
-        if line is None:
-            raise UserFacingError(service.REVIEW_GONE)
+        line = await service.require_line(interaction.client.db, require_guild(interaction), self.review_id)
         review = line.review
         text = review.body.replace("||", "") if review.spoiler else review.body
         pieces = service.split_text(text, PIECE)
@@ -175,8 +168,9 @@ def text_view(head: str | None, text: str) -> discord.ui.LayoutView:
     return view
 
 
-def card_view(line: ReviewLine, book: Book) -> discord.ui.LayoutView:
+def card_view(card: ReviewCard) -> discord.ui.LayoutView:
     """The card posted in the reviews channel (public: spoiler reviews stay inside `||…||`)."""
+    line, book = card.line, card.book
     review = line.review
     body, trimmed = body_text(review, CARD_PREVIEW)
     header = (
@@ -437,11 +431,11 @@ class StarsSelect(
         await show_list(interaction, self.owner_id, state, page=1, move="first")
 
 
-def list_view(page: ReviewPage, book: Book, owner_id: int) -> discord.ui.LayoutView:
+def list_view(page: ReviewPage, owner_id: int) -> discord.ui.LayoutView:
     """One page of a book's reviews with its controls."""
     state = page.state
     container: discord.ui.Container[discord.ui.LayoutView] = discord.ui.Container(accent_colour=ACCENT)
-    header = f"## Reviews of {book_heading(book)}\n{page.header}"
+    header = f"## Reviews of {book_heading(page.book)}\n{page.header}"
     if page.filters:
         header += f"\n-# {page.filters} · {SORT_LABELS[state.sort]}"
     else:
@@ -487,14 +481,16 @@ async def render_list(
     anchor: int = 0,
 ) -> discord.ui.LayoutView:
     assert interaction.guild_id is not None
-    db = interaction.client.db
-    book = await get_book(db, state.book_id)
-    if book is None:
-        raise UserFacingError("That book is no longer in the catalogue.")
     loaded = await service.load_page(
-        db, interaction.guild_id, state, page=page, move=move, anchor=anchor, viewer_id=owner_id
+        interaction.client.db,
+        interaction.guild_id,
+        state,
+        page=page,
+        move=move,
+        anchor=anchor,
+        viewer_id=owner_id,
     )
-    return list_view(loaded, book, owner_id)
+    return list_view(loaded, owner_id)
 
 
 async def show_list(
@@ -569,9 +565,7 @@ class WriteReviewButton(
 
     @guarded
     async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
-        book = await get_book(interaction.client.db, self.book_id)
-        if book is None:
-            raise UserFacingError("That book is no longer in the catalogue.")
+        book = await service.require_book(interaction.client.db, self.book_id)
         await open_review_modal(interaction, book, spoiler=None)
 
 
@@ -635,9 +629,7 @@ class ReviewModal(discord.ui.Modal):
         text = _text(values, "body")
         service.clean_body(text)  # answer bad text before deferring
         db = interaction.client.db
-        book = await get_book(db, int(match["book"]))
-        if book is None:
-            raise UserFacingError("That book is no longer in the catalogue.")
+        book = await service.require_book(db, int(match["book"]))
         await interaction.response.defer(ephemeral=True, thinking=True)
         review, created = await service.save_review(
             db,
@@ -649,7 +641,7 @@ class ReviewModal(discord.ui.Modal):
             spoiler=match["spoiler"] == "1",
             now=interaction.client.clock(),
         )
-        note = await post_card(interaction, review, book)
+        note = await post_card(interaction, review.review_id)
         verb = "saved" if created else "updated"
         await interaction.followup.send(
             f"Your review of {book_heading(book)} is {verb}. {note}", ephemeral=True
@@ -661,11 +653,12 @@ async def open_review_modal(
 ) -> None:
     """The write modal; pre-filled with the member's review when they already wrote one."""
     guild_id = require_guild(interaction)
-    db = interaction.client.db
-    existing = await store.get_review(db, guild_id, book.book_id, interaction.user.id)
-    rating = await get_rating(db, guild_id, book.book_id, interaction.user.id)
+    draft = await service.draft(interaction.client.db, guild_id, book.book_id, interaction.user.id)
+    existing = draft.existing
     keep = existing.spoiler if existing else False
-    modal = ReviewModal(book, existing=existing, rating=rating, spoiler=keep if spoiler is None else spoiler)
+    modal = ReviewModal(
+        book, existing=existing, rating=draft.rating, spoiler=keep if spoiler is None else spoiler
+    )
     await send_modal(interaction, modal)
 
 
@@ -687,14 +680,15 @@ def _writable(channel: discord.abc.GuildChannel | discord.Thread | None) -> Card
     return channel if permissions.view_channel and can_send else None
 
 
-async def post_card(interaction: discord.Interaction[BookClubBot], review: Review, book: Book) -> str:
+async def post_card(interaction: discord.Interaction[BookClubBot], review_id: int) -> str:
     """Post (or edit in place) the review's card; returns a sentence for the member."""
     assert interaction.guild is not None
     guild = interaction.guild
     db = interaction.client.db
-    line = await store.get_review_line(db, guild.id, review.review_id)
-    assert line is not None
-    view = card_view(line, book)
+    card = await service.load_card(db, guild.id, review_id)
+    assert card is not None
+    review, book = card.line.review, card.book
+    view = card_view(card)
     if review.message_id is not None and review.channel_id is not None:
         posted = guild.get_channel_or_thread(review.channel_id)
         if isinstance(posted, discord.TextChannel | discord.Thread):
@@ -707,8 +701,7 @@ async def post_card(interaction: discord.Interaction[BookClubBot], review: Revie
                 return "Its card could not be updated."
             else:
                 return f"Its card in {posted.mention} is updated."
-    configured = await store.get_reviews_channel(db, guild.id)
-    target_id = configured or interaction.channel_id
+    target_id = card.reviews_channel_id or interaction.channel_id
     channel = _writable(guild.get_channel_or_thread(target_id) if target_id else None)
     if channel is None:
         where = f"<#{target_id}>" if target_id else "this channel"
@@ -729,7 +722,7 @@ async def post_card(interaction: discord.Interaction[BookClubBot], review: Revie
             log.info("could not open a thread under the card of review %s", review.review_id, exc_info=True)
         else:
             thread_id = thread.id
-    await review_writes.set_card(db, review.review_id, channel.id, message.id, thread_id)
+    await service.card_posted(db, review.review_id, channel.id, message.id, thread_id)
     return f"Its card is posted in {channel.mention}."
 
 
@@ -784,15 +777,13 @@ class ConfirmButton(
         if not self.delete:
             await interaction.response.edit_message(content="Nothing was deleted.", view=None)
             return
-        db = interaction.client.db
-        review = await store.get_review_by_id(db, require_guild(interaction), self.review_id)
-        if review is None or review.user_id != self.owner_id:
-            raise UserFacingError("That review was already deleted.")
-        book = await get_book(db, review.book_id)
-        await service.delete_review(db, review)
-        what = f"Your review of {book_heading(book)}" if book else "Your review"
-        await interaction.response.edit_message(content=f"{what} is deleted.", view=None)
-        await remove_card(interaction, review)
+        card = await service.delete_own(
+            interaction.client.db, require_guild(interaction), self.review_id, self.owner_id
+        )
+        await interaction.response.edit_message(
+            content=f"Your review of {book_heading(card.book)} is deleted.", view=None
+        )
+        await remove_card(interaction, card.line.review)
 
 
 def confirm_delete_view(owner_id: int, review: Review) -> discord.ui.View:
