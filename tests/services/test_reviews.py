@@ -18,7 +18,7 @@ from bot.services.library import import_library
 from bot.services.library_csv import GOODREADS_HEADER, open_library_file
 from bot.services.ratings import parse_stars
 from bot.services.reviews import ListState
-from bot.ui.reviews import STAR_CHOICES
+from bot.ui.reviews.writing import STAR_CHOICES
 from tests.cogs.test_reviews_support import seed_book, seed_reviews
 
 GUILD = 1
