@@ -15,25 +15,13 @@ import discord
 
 from bot.models.reviews import Review
 from bot.services import reviews as service
+from bot.ui.base import cannot_post
 from bot.ui.reviews.card import card_view
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot
 
 log = logging.getLogger(__name__)
-
-CardChannel = discord.TextChannel | discord.Thread
-
-
-def _writable(channel: discord.abc.GuildChannel | discord.Thread | None) -> CardChannel | None:
-    if not isinstance(channel, discord.TextChannel | discord.Thread):
-        return None
-    permissions = channel.permissions_for(channel.guild.me)
-    if isinstance(channel, discord.Thread):  # a thread asks for its own permission, not Send Messages
-        can_send = permissions.send_messages_in_threads and (not channel.locked or permissions.manage_threads)
-    else:
-        can_send = permissions.send_messages
-    return channel if permissions.view_channel and can_send else None
 
 
 async def post_card(interaction: discord.Interaction[BookClubBot], review_id: int) -> str:
@@ -58,8 +46,8 @@ async def post_card(interaction: discord.Interaction[BookClubBot], review_id: in
             else:
                 return f"Its card in {posted.mention} is updated."
     target_id = card.reviews_channel_id or interaction.channel_id
-    channel = _writable(guild.get_channel_or_thread(target_id) if target_id else None)
-    if channel is None:
+    channel = guild.get_channel_or_thread(target_id) if target_id else None
+    if not isinstance(channel, discord.TextChannel | discord.Thread) or cannot_post(channel) is not None:
         where = f"<#{target_id}>" if target_id else "this channel"
         return (
             f"Its card could not be posted in {where}: the channel is gone or I may not send messages there."
