@@ -8,7 +8,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.db import reviews as store
 from bot.services import reviews as service
 from bot.services.reviews import SORTS, ListState
 from bot.ui.base import cannot_post, require_guild
@@ -107,7 +106,7 @@ class Reviews(commands.Cog):
     ) -> None:
         """Manage Server: choose the channel where review cards are posted."""
         guild_id = require_guild(interaction)
-        await store.set_reviews_channel(self.bot.db, guild_id, channel.id if channel else None)
+        await service.set_reviews_channel(self.bot.db, guild_id, channel.id if channel else None)
         if channel is None:
             text = "Review cards will be posted in the channel where each review is written."
         else:
@@ -135,8 +134,7 @@ class Reviews(commands.Cog):
     ) -> None:
         """A book's reviews in this server, five to a page."""
         require_guild(interaction)
-        text = service.check_search(search)
-        search_id = await store.search_id_for(self.bot.db, text) if text else 0
+        search_id = await service.search_id(self.bot.db, search)
         code = "m" if sort == "most liked" else sort[0]
         state = ListState(book.book_id, SORTS[code], stars or 0, search_id)
         view = await render_list(interaction, interaction.user.id, state, page=1, move="first")

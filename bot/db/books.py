@@ -16,6 +16,7 @@ _COLUMNS = (
     "book_id, title, authors, subtitle, ol_work_id, ol_edition_id, isbn13, isbn10, google_id, "
     "description, pages, format, first_published, cover_url, language, source, enriched_at"
 )
+JOINED_COLUMNS = ", ".join(f"b.{name}" for name in _COLUMNS.split(", "))  # from `books AS b`
 
 
 def book_from_row(row: sqlite3.Row) -> Book:

@@ -1,26 +1,33 @@
-"""Queries on `reviews`, `review_history`, `review_likes`, `reviews_fts` and their counters.
+"""Reading reviews: one review, a card's or a form's data in one query, history, and the paged list.
 
-Every write that changes how many reviews a book or a member has also moves
-`book_stats.reviews_count` and `member_stats.reviews_count` in the same transaction (and
-`review_star_counts` follows by trigger), so headers and profiles read one row.
+The writes live in `review_writes.py`.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Literal
 
 import aiosqlite
 
-from bot.db.database import Database, db_time, parse_db_time
-from bot.db.ratings import bump_book_stats, bump_member_stats
-from bot.models.reviews import HistoryEntry, Review, ReviewLine
+from bot.db.books import JOINED_COLUMNS as BOOK_COLUMNS
+from bot.db.books import book_from_row
+from bot.db.database import Database, parse_db_time
+from bot.models.books import Book
+from bot.models.reviews import HistoryEntry, Review, ReviewCard, ReviewDraft, ReviewLine
 
 REVIEW_COLUMNS = """
     r.review_id, r.guild_id, r.book_id, r.user_id, r.stars_x2, r.body, r.spoiler, r.created_at,
     r.updated_at, r.likes, r.channel_id, r.message_id, r.thread_id
+"""
+# A review with its reviewer's name and counters: `SELECT {LINE_COLUMNS} FROM reviews AS r {LINE_JOINS}`.
+LINE_COLUMNS = f"""
+    {REVIEW_COLUMNS}, m.display_name, s.reviews_count AS m_reviews, s.followers_count AS m_followers
+"""
+LINE_JOINS = """
+    LEFT JOIN members AS m ON m.guild_id = r.guild_id AND m.user_id = r.user_id
+    LEFT JOIN member_stats AS s ON s.guild_id = r.guild_id AND s.user_id = r.user_id
 """
 
 
@@ -52,13 +59,22 @@ def line_from_row(row: sqlite3.Row) -> ReviewLine:
 
 
 # -- reads ---------------------------------------------------------------------------------
+_MEMBERS_REVIEW = f"""
+    SELECT {REVIEW_COLUMNS} FROM reviews AS r WHERE r.guild_id = ? AND r.book_id = ? AND r.user_id = ?
+"""
+
+
 async def get_review(db: Database, guild_id: int, book_id: int, user_id: int) -> Review | None:
-    query = f"""
-        SELECT {REVIEW_COLUMNS} FROM reviews AS r
-        WHERE r.guild_id = ? AND r.book_id = ? AND r.user_id = ?
-    """
-    row = await db.fetchone(query, (guild_id, book_id, user_id))
+    row = await db.fetchone(_MEMBERS_REVIEW, (guild_id, book_id, user_id))
     return None if row is None else review_from_row(row)
+
+
+async def get_review_in(
+    conn: aiosqlite.Connection, guild_id: int, book_id: int, user_id: int
+) -> Review | None:
+    """`get_review` inside a transaction: the review a write is about to replace."""
+    rows = list(await conn.execute_fetchall(_MEMBERS_REVIEW, (guild_id, book_id, user_id)))
+    return review_from_row(rows[0]) if rows else None
 
 
 async def get_review_by_id(db: Database, guild_id: int, review_id: int) -> Review | None:
@@ -70,16 +86,55 @@ async def get_review_by_id(db: Database, guild_id: int, review_id: int) -> Revie
 
 async def get_review_line(db: Database, guild_id: int, review_id: int) -> ReviewLine | None:
     """One review of this server with its reviewer's name and counters (one query)."""
+    query = f"SELECT {LINE_COLUMNS} FROM reviews AS r {LINE_JOINS} WHERE r.review_id = ? AND r.guild_id = ?"
+    row = await db.fetchone(query, (review_id, guild_id))
+    return None if row is None else line_from_row(row)
+
+
+async def get_review_card(db: Database, guild_id: int, review_id: int) -> ReviewCard | None:
+    """A review of this server with its reviewer, its book and the server's reviews channel (one query)."""
     query = f"""
-        SELECT {REVIEW_COLUMNS}, m.display_name, s.reviews_count AS m_reviews,
-               s.followers_count AS m_followers
+        SELECT {LINE_COLUMNS}, {BOOK_COLUMNS}, g.reviews_channel_id
         FROM reviews AS r
-        LEFT JOIN members AS m ON m.guild_id = r.guild_id AND m.user_id = r.user_id
-        LEFT JOIN member_stats AS s ON s.guild_id = r.guild_id AND s.user_id = r.user_id
+        JOIN books AS b ON b.book_id = r.book_id
+        {LINE_JOINS}
+        LEFT JOIN guilds AS g ON g.guild_id = r.guild_id
         WHERE r.review_id = ? AND r.guild_id = ?
     """
     row = await db.fetchone(query, (review_id, guild_id))
-    return None if row is None else line_from_row(row)
+    if row is None:
+        return None
+    return ReviewCard(line_from_row(row), book_from_row(row), row["reviews_channel_id"])
+
+
+async def get_draft(db: Database, guild_id: int, book_id: int, user_id: int) -> ReviewDraft:
+    """The member's review of a book and their rating of it, either possibly None (one query)."""
+    query = f"""
+        SELECT {REVIEW_COLUMNS},
+               (SELECT stars_x2 FROM ratings
+                WHERE guild_id = :guild AND book_id = :book AND user_id = :user) AS rating
+        FROM (SELECT 1)
+        LEFT JOIN reviews AS r ON r.guild_id = :guild AND r.book_id = :book AND r.user_id = :user
+    """
+    row = await db.fetchone(query, {"guild": guild_id, "book": book_id, "user": user_id})
+    assert row is not None  # always one row, from (SELECT 1)
+    existing = None if row["review_id"] is None else review_from_row(row)
+    return ReviewDraft(existing, None if row["rating"] is None else int(row["rating"]))
+
+
+async def get_book_for_reader(
+    db: Database, guild_id: int, user_id: int, book_id: int
+) -> tuple[Book, bool] | None:
+    """A book and whether the member has it on their 'read' shelf (the spoiler gate); None when gone."""
+    query = f"""
+        SELECT {BOOK_COLUMNS}, EXISTS (
+            SELECT 1 FROM shelves
+            WHERE guild_id = ? AND user_id = ? AND book_id = b.book_id AND shelf = 'read'
+        ) AS has_read
+        FROM books AS b WHERE b.book_id = ?
+    """
+    row = await db.fetchone(query, (guild_id, user_id, book_id))
+    return None if row is None else (book_from_row(row), bool(row["has_read"]))
 
 
 async def get_history(db: Database, review_id: int) -> list[HistoryEntry]:
@@ -94,133 +149,12 @@ async def get_history(db: Database, review_id: int) -> list[HistoryEntry]:
     ]
 
 
-async def has_read(db: Database, guild_id: int, user_id: int, book_id: int) -> bool:
-    """Whether the member has the book on their 'read' shelf (the spoiler gate)."""
-    query = """
-        SELECT 1 FROM shelves WHERE guild_id = ? AND user_id = ? AND book_id = ? AND shelf = 'read'
-    """
-    return await db.fetchval(query, (guild_id, user_id, book_id)) is not None
-
-
-async def get_reviews_channel(db: Database, guild_id: int) -> int | None:
-    value = await db.fetchval("SELECT reviews_channel_id FROM guilds WHERE guild_id = ?", (guild_id,))
-    return None if value is None else int(value)
-
-
 async def set_reviews_channel(db: Database, guild_id: int, channel_id: int | None) -> None:
     query = """
         INSERT INTO guilds (guild_id, reviews_channel_id) VALUES (?, ?)
         ON CONFLICT (guild_id) DO UPDATE SET reviews_channel_id = excluded.reviews_channel_id
     """
     await db.execute(query, (guild_id, channel_id))
-
-
-# -- writes --------------------------------------------------------------------------------
-async def _move_review_counters(
-    conn: aiosqlite.Connection, guild_id: int, book_id: int, user_id: int, delta: int
-) -> None:
-    """book_stats / member_stats reviews_count (review_star_counts follows by trigger, see 0007)."""
-    await bump_book_stats(conn, guild_id, book_id, {"reviews_count": delta})
-    await bump_member_stats(conn, guild_id, user_id, {"reviews_count": delta})
-
-
-async def insert_review_in(
-    conn: aiosqlite.Connection,
-    *,
-    guild_id: int,
-    book_id: int,
-    user_id: int,
-    stars_x2: int | None,
-    body: str,
-    spoiler: bool,
-    created_at: datetime,
-    imported: bool = False,
-) -> int:
-    """Insert a review and move its counters; returns the review id."""
-    cursor = await conn.execute(
-        """
-        INSERT INTO reviews (guild_id, book_id, user_id, stars_x2, body, spoiler, created_at, imported)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        (guild_id, book_id, user_id, stars_x2, body, int(spoiler), db_time(created_at), int(imported)),
-    )
-    assert cursor.lastrowid is not None
-    await _move_review_counters(conn, guild_id, book_id, user_id, +1)
-    return cursor.lastrowid
-
-
-async def update_review_in(
-    conn: aiosqlite.Connection,
-    review: Review,
-    *,
-    stars_x2: int | None,
-    body: str,
-    spoiler: bool,
-    now: datetime,
-) -> None:
-    """Replace a review's text and stars, keeping the earlier version in `review_history`.
-
-    An edited review is the member's own from now on (`imported = 0`): a later import of the same
-    Goodreads file never overwrites it.
-    """
-    rows = list(
-        await conn.execute_fetchall(
-            "SELECT max(edited_at) FROM review_history WHERE review_id = ?", (review.review_id,)
-        )
-    )
-    edited_at = now
-    last = rows[0][0] if rows else None
-    if last is not None and db_time(edited_at) <= last:
-        # Two edits within a millisecond (or a clock behind the last edit) must both be kept.
-        edited_at = parse_db_time(last) + timedelta(milliseconds=1)
-    await conn.execute(
-        "INSERT INTO review_history (review_id, edited_at, stars_x2, body, spoiler) VALUES (?, ?, ?, ?, ?)",
-        (review.review_id, db_time(edited_at), review.stars_x2, review.body, int(review.spoiler)),
-    )
-    await conn.execute(
-        """
-        UPDATE reviews SET stars_x2 = ?, body = ?, spoiler = ?, updated_at = ?, imported = 0
-        WHERE review_id = ?
-        """,
-        (stars_x2, body, int(spoiler), db_time(edited_at), review.review_id),
-    )
-
-
-async def delete_review_in(conn: aiosqlite.Connection, review: Review) -> bool:
-    """Delete a review (its history and likes cascade) and move its counters; False when gone."""
-    cursor = await conn.execute("DELETE FROM reviews WHERE review_id = ?", (review.review_id,))
-    if cursor.rowcount == 0:
-        return False
-    await _move_review_counters(conn, review.guild_id, review.book_id, review.user_id, -1)
-    return True
-
-
-async def set_card(
-    db: Database, review_id: int, channel_id: int | None, message_id: int | None, thread_id: int | None
-) -> None:
-    """Remember (or forget, with Nones) where a review's card is posted."""
-    query = "UPDATE reviews SET channel_id = ?, message_id = ?, thread_id = ? WHERE review_id = ?"
-    await db.execute(query, (channel_id, message_id, thread_id, review_id))
-
-
-async def toggle_like(db: Database, review_id: int, user_id: int) -> tuple[bool, int] | None:
-    """Like or unlike; returns (liked now, likes) or None when the review is gone."""
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "INSERT OR IGNORE INTO review_likes (review_id, user_id) VALUES (?, ?)", (review_id, user_id)
-        )
-        liked = cursor.rowcount == 1
-        if not liked:
-            await conn.execute(
-                "DELETE FROM review_likes WHERE review_id = ? AND user_id = ?", (review_id, user_id)
-            )
-        rows = list(
-            await conn.execute_fetchall(
-                "UPDATE reviews SET likes = likes + ? WHERE review_id = ? RETURNING likes",
-                (1 if liked else -1, review_id),
-            )
-        )
-    return (liked, int(rows[0][0])) if rows else None
 
 
 async def search_id_for(db: Database, text: str) -> int:
@@ -325,11 +259,7 @@ async def lines_for(db: Database, ids: list[int]) -> list[ReviewLine]:
         return []
     marks = ", ".join("?" for _ in ids)
     query = f"""
-        SELECT {REVIEW_COLUMNS}, m.display_name, s.reviews_count AS m_reviews,
-               s.followers_count AS m_followers
-        FROM reviews AS r
-        LEFT JOIN members AS m ON m.guild_id = r.guild_id AND m.user_id = r.user_id
-        LEFT JOIN member_stats AS s ON s.guild_id = r.guild_id AND s.user_id = r.user_id
+        SELECT {LINE_COLUMNS} FROM reviews AS r {LINE_JOINS}
         WHERE r.review_id IN ({marks})
     """
     rows = await db.fetchall(query, ids)

@@ -1,9 +1,13 @@
-"""Reviews as stored, as lists show them, and their edit history."""
+"""Reviews as stored, as lists and cards show them, as the write form starts, and their edit history."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+
+from bot.models.books import Book
+
+MAX_REVIEW = 4000  # characters of a review's text: the write form's limit, where an import cuts
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +35,23 @@ class ReviewLine:
     display_name: str | None
     reviews_count: int
     followers_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewCard:
+    """Everything a review's card needs, read in one query."""
+
+    line: ReviewLine
+    book: Book
+    reviews_channel_id: int | None  # where the server posts cards; None: where the review is written
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewDraft:
+    """What the write form is pre-filled with: the member's review and rating of a book, if any."""
+
+    existing: Review | None
+    rating: int | None
 
 
 @dataclass(frozen=True, slots=True)

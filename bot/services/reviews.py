@@ -14,15 +14,17 @@ from datetime import datetime
 from typing import Literal
 
 from bot.db import Database
+from bot.db import review_writes as writes
 from bot.db import reviews as store
+from bot.db.books import get_book
 from bot.db.ratings import write_rating_in
 from bot.db.reviews import PageRequest, Sort
 from bot.errors import UserFacingError
-from bot.models.reviews import Review, ReviewLine
+from bot.models.books import Book
+from bot.models.reviews import MAX_REVIEW, Review, ReviewCard, ReviewDraft, ReviewLine
 from bot.models.stats import plural
 from bot.services.stats import stars_text
 
-MAX_BODY = 4000
 PER_PAGE = 5
 MAX_SEARCH = 100
 
@@ -45,9 +47,9 @@ def clean_body(text: str) -> str:
     body = text.strip()
     if not body:
         raise UserFacingError("Your review is empty; write a few words about the book.")
-    if len(body) > MAX_BODY:
+    if len(body) > MAX_REVIEW:
         raise UserFacingError(
-            f"Your review is {len(body):,} characters; keep it within {MAX_BODY:,}. Nothing was saved."
+            f"Your review is {len(body):,} characters; keep it within {MAX_REVIEW:,}. Nothing was saved."
         )
     return body
 
@@ -94,16 +96,9 @@ async def save_review(
     """
     body = clean_body(text)
     async with db.transaction() as conn:
-        rows = list(
-            await conn.execute_fetchall(
-                f"SELECT {store.REVIEW_COLUMNS} FROM reviews AS r "
-                "WHERE r.guild_id = ? AND r.book_id = ? AND r.user_id = ?",
-                (guild_id, book_id, user_id),
-            )
-        )
-        existing = store.review_from_row(rows[0]) if rows else None
+        existing = await store.get_review_in(conn, guild_id, book_id, user_id)
         if existing is None:
-            review_id = await store.insert_review_in(
+            review_id = await writes.insert_review_in(
                 conn,
                 guild_id=guild_id,
                 book_id=book_id,
@@ -116,7 +111,7 @@ async def save_review(
         else:
             review_id = existing.review_id
             if (existing.body, existing.stars_x2, existing.spoiler) != (body, stars_x2, spoiler):
-                await store.update_review_in(
+                await writes.update_review_in(
                     conn, existing, stars_x2=stars_x2, body=body, spoiler=spoiler, now=now
                 )
         await write_rating_in(conn, guild_id, user_id, book_id, stars_x2, now)
@@ -138,12 +133,23 @@ async def require_review(db: Database, guild_id: int, book_id: int, user_id: int
 
 async def delete_review(db: Database, review: Review) -> None:
     async with db.transaction() as conn:
-        deleted = await store.delete_review_in(conn, review)
+        deleted = await writes.delete_review_in(conn, review)
     if not deleted:
-        raise UserFacingError("That review was already deleted.")
+        raise UserFacingError(ALREADY_DELETED)
 
 
+async def delete_own(db: Database, guild_id: int, review_id: int, user_id: int) -> ReviewCard:
+    """Delete the member's review a button names; returns it as its card showed it (book, place)."""
+    card = await store.get_review_card(db, guild_id, review_id)
+    if card is None or card.line.review.user_id != user_id:
+        raise UserFacingError(ALREADY_DELETED)
+    await delete_review(db, card.line.review)
+    return card
+
+
+ALREADY_DELETED = "That review was already deleted."
 REVIEW_GONE = "That review is gone; it may have been deleted."
+BOOK_MISSING = "That book is no longer in the catalogue."
 
 
 async def require_review_by_id(db: Database, guild_id: int, review_id: int) -> Review:
@@ -159,29 +165,54 @@ async def like(db: Database, guild_id: int, review_id: int, user_id: int) -> tup
     review = await require_review_by_id(db, guild_id, review_id)
     if review.user_id == user_id:
         raise UserFacingError("You can't like your own review.")
-    result = await store.toggle_like(db, review_id, user_id)
+    result = await writes.toggle_like(db, review_id, user_id)
     if result is None:
         raise UserFacingError(REVIEW_GONE)
     liked, likes = result
-    return _with_likes(review, likes), liked
+    return replace(review, likes=likes), liked
 
 
-def _with_likes(review: Review, likes: int) -> Review:
-    return Review(
-        review.review_id,
-        review.guild_id,
-        review.book_id,
-        review.user_id,
-        review.stars_x2,
-        review.body,
-        review.spoiler,
-        review.created_at,
-        review.updated_at,
-        likes,
-        review.channel_id,
-        review.message_id,
-        review.thread_id,
-    )
+# -- what a control shows ------------------------------------------------------------------
+async def require_book(db: Database, book_id: int) -> Book:
+    book = await get_book(db, book_id)
+    if book is None:
+        raise UserFacingError(BOOK_MISSING)
+    return book
+
+
+async def draft(db: Database, guild_id: int, book_id: int, user_id: int) -> ReviewDraft:
+    """What the write form starts from: the member's review of the book and their rating."""
+    return await store.get_draft(db, guild_id, book_id, user_id)
+
+
+async def require_line(db: Database, guild_id: int, review_id: int) -> ReviewLine:
+    """A review a button names, with its reviewer (in this server only)."""
+    line = await store.get_review_line(db, guild_id, review_id)
+    if line is None:
+        raise UserFacingError(REVIEW_GONE)
+    return line
+
+
+async def load_card(db: Database, guild_id: int, review_id: int) -> ReviewCard | None:
+    """A review's card: the review with its reviewer and book, and where the server posts cards."""
+    return await store.get_review_card(db, guild_id, review_id)
+
+
+async def card_posted(
+    db: Database, review_id: int, channel_id: int | None, message_id: int | None, thread_id: int | None
+) -> None:
+    """Remember (or forget, with Nones) where a review's card is posted."""
+    await writes.set_card(db, review_id, channel_id, message_id, thread_id)
+
+
+async def set_reviews_channel(db: Database, guild_id: int, channel_id: int | None) -> None:
+    await store.set_reviews_channel(db, guild_id, channel_id)
+
+
+async def search_id(db: Database, typed: str | None) -> int:
+    """The id a list's custom ids carry for what a member searched; 0 for no search."""
+    text = check_search(typed)
+    return await store.search_id_for(db, text) if text else 0
 
 
 # -- display text --------------------------------------------------------------------------
@@ -271,6 +302,7 @@ Move = Literal["first", "prev", "next", "last", "page"]
 
 @dataclass(frozen=True, slots=True)
 class ReviewPage:
+    book: Book
     state: ListState
     page: int
     pages: int
@@ -313,6 +345,10 @@ async def load_page(
     viewer_id: int,
 ) -> ReviewPage:
     """Page `page` of a book's reviews, reached by `move` from a page whose edge review is `anchor`."""
+    found = await store.get_book_for_reader(db, guild_id, viewer_id, state.book_id)
+    if found is None:
+        raise UserFacingError(BOOK_MISSING)
+    book, has_read = found
     search = await store.search_text(db, state.search_id) if state.search_id else None
     if state.search_id and search is None:
         raise UserFacingError("That search is no longer available; run /reviews again.")
@@ -337,8 +373,7 @@ async def load_page(
         # The anchor was deleted, or a jump: an OFFSET over the index only.
         ids = await store.page_ids(db, request("offset", offset=(page - 1) * PER_PAGE))
     lines = await store.lines_for(db, ids)
-    has_read = await store.has_read(db, guild_id, viewer_id, state.book_id)
-    return ReviewPage(state, page, pages, total, tuple(lines), search, has_read)
+    return ReviewPage(book, state, page, pages, total, tuple(lines), search, has_read)
 
 
 def check_jump(value: str, pages: int) -> int:

@@ -30,15 +30,21 @@ def require_guild(interaction: discord.Interaction[Any]) -> int:
     return interaction.guild_id
 
 
-def cannot_post(channel: discord.TextChannel) -> str | None:
-    """Why the bot cannot post in `channel`, or None when it can."""
-    me = channel.guild.me
-    perms = channel.permissions_for(me)
-    missing = [
-        label
-        for label, ok in (("View Channel", perms.view_channel), ("Send Messages", perms.send_messages))
-        if not ok
-    ]
+def cannot_post(channel: discord.TextChannel | discord.Thread) -> str | None:
+    """Why the bot cannot post in `channel` (a text channel or a thread), or None when it can.
+
+    A thread asks for Send Messages in Threads instead of Send Messages, and once locked for
+    Manage Threads as well.
+    """
+    perms = channel.permissions_for(channel.guild.me)
+    needed = [("View Channel", perms.view_channel)]
+    if isinstance(channel, discord.Thread):
+        needed.append(("Send Messages in Threads", perms.send_messages_in_threads))
+        if channel.locked:
+            needed.append(("Manage Threads", perms.manage_threads))
+    else:
+        needed.append(("Send Messages", perms.send_messages))
+    missing = [label for label, ok in needed if not ok]
     if missing:
         return f"I can't post in {channel.mention}: I need the {' and '.join(missing)} permission there."
     return None

@@ -8,7 +8,9 @@ import discord
 
 from bot.db.reviews import get_review
 from bot.services.reviews import ListState
-from bot.ui.reviews import JumpModal, LikeButton, ReadButton, confirm_delete_view, row_of
+from bot.ui.reviews.card import LikeButton, ReadButton, row_of
+from bot.ui.reviews.deleting import confirm_delete_view
+from bot.ui.reviews.listing import JumpModal
 from tests.cogs.test_reviews_support import header_of, message_text, seed_book, seed_reviews
 from tests.cogs.test_reviews_write import card_message, count, reply_of, write
 from tests.components import custom_ids, text_of

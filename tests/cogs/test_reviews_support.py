@@ -10,7 +10,7 @@ import discord
 from bot.db import Database
 from bot.db.books import upsert_book
 from bot.db.ratings import write_rating_in
-from bot.db.reviews import insert_review_in
+from bot.db.review_writes import insert_review_in
 from bot.models.books import Book, BookData
 from tests.components import custom_ids, text_of
 

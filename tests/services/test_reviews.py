@@ -17,7 +17,7 @@ from bot.services import reviews as service
 from bot.services.library import GOODREADS_HEADER, import_library, read_library_file
 from bot.services.ratings import parse_stars
 from bot.services.reviews import ListState
-from bot.ui.reviews import STAR_CHOICES
+from bot.ui.reviews.writing import STAR_CHOICES
 from tests.cogs.test_reviews_support import seed_book, seed_reviews
 
 GUILD = 1

@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from bot.books.identifiers import first_isbns, isbn13_to_10
 from bot.errors import UserFacingError
+from bot.models.reviews import MAX_REVIEW
 from bot.models.shelves import Shelf
 
 _BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x1f\x8b")
@@ -29,8 +30,6 @@ _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
 _EMPTY = "That file is empty. Attach the CSV from Goodreads' or StoryGraph's export."
-
-MAX_REVIEW = 4000
 
 
 @dataclass(frozen=True, slots=True)
