@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+import aiosqlite
+
 from bot.db import Database
 from bot.db.books import upsert_book
 from bot.models.books import Book, BookData
@@ -23,3 +27,14 @@ MIG_PILOT = BookData(
 async def seed_book(db: Database, data: BookData = MIG_PILOT) -> Book:
     """Store a book in the catalogue (MIG Pilot unless told otherwise), as a lookup would."""
     return await upsert_book(db, data)
+
+
+class Abandoned(Exception):
+    """Raised by `abandon` after the writes, as a command failing half-way would."""
+
+
+async def abandon(db: Database, write: Callable[[aiosqlite.Connection], Awaitable[object]]) -> None:
+    """Run `write` inside a transaction that then fails, so the test can check nothing stayed."""
+    async with db.transaction() as conn:
+        await write(conn)
+        raise Abandoned

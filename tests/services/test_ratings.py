@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.db import Database
-from bot.db.ratings import rating_deltas, star_column
 from bot.db.stats import get_book_stats
 from bot.errors import UserFacingError
 from bot.models.books import BookData
@@ -60,14 +59,6 @@ def test_half_steps_are_accepted(stars: float, x2: int) -> None:
 def test_other_values_are_refused_clearly(stars: float) -> None:
     with pytest.raises(UserFacingError, match="give 1 to 5 stars in half steps"):
         parse_stars(stars)
-
-
-def test_half_stars_count_in_their_whole_star_row() -> None:
-    assert star_column(9) == "stars_4"
-    assert star_column(3) == "stars_1"
-    assert star_column(10) == "stars_5"
-    assert rating_deltas(9, 4) == {"ratings_count": 0, "ratings_sum_x2": -5, "stars_4": -1, "stars_2": 1}
-    assert rating_deltas(None, None) == {}
 
 
 async def test_rate_replace_unrate_keep_aggregates_exact(db: Database) -> None:
