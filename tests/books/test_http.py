@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -45,6 +46,7 @@ def make_fetcher(
     wall: Ticker,
     monotonic: Ticker | None = None,
     timeout: float = 2.0,
+    backoff: float = 0.01,
 ) -> JsonFetcher:
     breaker = CircuitBreaker("openlibrary", threshold=3, cooldown=60, clock=monotonic or Ticker(0))
     return JsonFetcher(
@@ -54,7 +56,7 @@ def make_fetcher(
         user_agent=f"bookclub-bot/{__version__} (+mailto:club@example.org)",
         timeout=timeout,
         breaker=breaker,
-        backoff=0.01,
+        backoff=backoff,
         wall=wall,
     )
 
@@ -98,14 +100,27 @@ async def test_expired_entry_is_refreshed(
     assert recorded.count(WORK) == 2
 
 
+def waits(server: RecordedServer) -> list[float]:
+    """Seconds between consecutive requests to the work, as the server saw them arrive."""
+    times = [hit.at for hit in server.hits if hit.path == WORK]
+    return [later - earlier for earlier, later in itertools.pairwise(times)]
+
+
+# A wait is never shorter than asked (less the loop clock's resolution), and a local request adds
+# only milliseconds, far below the margins between the expected waits below.
+EARLY = 0.005
+
+
 async def test_429_with_retry_after_then_success(
     recorded: RecordedServer, session: aiohttp.ClientSession, db: Database
 ) -> None:
     recorded.serve(WORK, WORK_FIXTURE)
     recorded.script(WORK, Reply(429, b"{}", {"Retry-After": "0.1"}))
-    found = await get_work(make_fetcher(session, db, wall=Ticker()), recorded)
+    found = await get_work(make_fetcher(session, db, wall=Ticker(), backoff=0.01), recorded)
     assert recorded.count(WORK) == 2
     assert found.value["key"] == "/works/OL15832982W"  # type: ignore[attr-defined]
+    [wait] = waits(recorded)
+    assert wait >= 0.1 - EARLY  # the provider's Retry-After, not the 0.01 s backoff
 
 
 async def test_500s_are_retried_with_backoff(
@@ -113,8 +128,11 @@ async def test_500s_are_retried_with_backoff(
 ) -> None:
     recorded.serve(WORK, WORK_FIXTURE)
     recorded.script(WORK, Reply(500), Reply(503))
-    await get_work(make_fetcher(session, db, wall=Ticker()), recorded)
+    await get_work(make_fetcher(session, db, wall=Ticker(), backoff=0.2), recorded)
     assert recorded.count(WORK) == 3
+    first, second = waits(recorded)
+    assert 0.2 - EARLY <= first < 0.4 - EARLY  # the backoff …
+    assert second >= 0.4 - EARLY  # … doubled for the next attempt
 
 
 async def test_retry_after_beyond_the_deadline_is_not_waited_for(
