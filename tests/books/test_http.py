@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from bot import __version__
+from bot.books import http
 from bot.books.breaker import MAX_HOLD, CircuitBreaker
 from bot.books.cache import ResponseCache
 from bot.books.http import JsonFetcher, retry_after_seconds
@@ -100,39 +101,61 @@ async def test_expired_entry_is_refreshed(
     assert recorded.count(WORK) == 2
 
 
-def waits(server: RecordedServer) -> list[float]:
+class SleepLog:
+    """Stands in for the fetcher's `asyncio` module: records every wait it asks for, then waits."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(asyncio, name)
+
+    async def sleep(self, delay: float) -> None:
+        self.waits.append(delay)
+        await asyncio.sleep(delay)
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> SleepLog:
+    log = SleepLog()
+    monkeypatch.setattr(http, "asyncio", log)
+    return log
+
+
+def gaps(server: RecordedServer) -> list[float]:
     """Seconds between consecutive requests to the work, as the server saw them arrive."""
     times = [hit.at for hit in server.hits if hit.path == WORK]
     return [later - earlier for earlier, later in itertools.pairwise(times)]
 
 
-# A wait is never shorter than asked (less the loop clock's resolution), and a local request adds
-# only milliseconds, far below the margins between the expected waits below.
+# The loop may wake a timer up to its clock resolution early.
 EARLY = 0.005
 
 
 async def test_429_with_retry_after_then_success(
-    recorded: RecordedServer, session: aiohttp.ClientSession, db: Database
+    recorded: RecordedServer, session: aiohttp.ClientSession, db: Database, sleeps: SleepLog
 ) -> None:
     recorded.serve(WORK, WORK_FIXTURE)
     recorded.script(WORK, Reply(429, b"{}", {"Retry-After": "0.1"}))
     found = await get_work(make_fetcher(session, db, wall=Ticker(), backoff=0.01), recorded)
     assert recorded.count(WORK) == 2
     assert found.value["key"] == "/works/OL15832982W"  # type: ignore[attr-defined]
-    [wait] = waits(recorded)
-    assert wait >= 0.1 - EARLY  # the provider's Retry-After, not the 0.01 s backoff
+    assert sleeps.waits == [0.1]  # the provider's Retry-After, not the 0.01 s backoff
+    [gap] = gaps(recorded)
+    assert gap >= 0.1 - EARLY  # and the server saw the next request no sooner
 
 
 async def test_500s_are_retried_with_backoff(
-    recorded: RecordedServer, session: aiohttp.ClientSession, db: Database
+    recorded: RecordedServer, session: aiohttp.ClientSession, db: Database, sleeps: SleepLog
 ) -> None:
     recorded.serve(WORK, WORK_FIXTURE)
     recorded.script(WORK, Reply(500), Reply(503))
-    await get_work(make_fetcher(session, db, wall=Ticker(), backoff=0.2), recorded)
+    await get_work(make_fetcher(session, db, wall=Ticker(), backoff=0.05), recorded)
     assert recorded.count(WORK) == 3
-    first, second = waits(recorded)
-    assert 0.2 - EARLY <= first < 0.4 - EARLY  # the backoff …
-    assert second >= 0.4 - EARLY  # … doubled for the next attempt
+    assert sleeps.waits == [0.05, 0.1]  # the backoff, doubled for the next attempt
+    first, second = gaps(recorded)
+    assert first >= 0.05 - EARLY
+    assert second >= 0.1 - EARLY
 
 
 async def test_retry_after_beyond_the_deadline_is_not_waited_for(
