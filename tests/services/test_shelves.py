@@ -18,6 +18,7 @@ from bot.services.shelves import (
     finish_book,
     load_shelf_page,
     move_to_shelf,
+    progress_brief,
     progress_phrase,
     record_progress,
     shelve_book,
@@ -62,6 +63,24 @@ def test_moves_between_shelves() -> None:
     assert again.finished_at == "2026-12-25T12:00:00.000Z"
     with pytest.raises(UserFacingError, match="already on your Want to read shelf"):
         move_to_shelf(entry, "want-to-read", NOW)
+
+
+@pytest.mark.parametrize(
+    ("page", "pages", "percent", "shown"),
+    [
+        (120, 222, None, "p. 120/222 · 54%"),
+        (120, 222, 99, "p. 120/222 · 54%"),  # the page is the truth when the count is known
+        (300, 222, None, "p. 300/222 · 100%"),
+        (120, None, None, "p. 120"),
+        (120, None, 40, "p. 120 · 40%"),
+        (None, None, 54, "54%"),
+        (None, 222, None, "just started"),
+    ],
+)
+def test_progress_brief_as_the_digest_shows_it(
+    page: int | None, pages: int | None, percent: int | None, shown: str
+) -> None:
+    assert progress_brief(page, pages, percent) == shown
 
 
 def test_progress_phrases_and_checks() -> None:

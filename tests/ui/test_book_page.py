@@ -9,7 +9,7 @@ from bot.services.book_page import BookPage
 from bot.ui.book_page import book_page_view, pages_line, published_line, trim
 from tests.components import text_of
 from tests.helpers import MIG_PILOT
-from tests.services.test_stats import seed_stats
+from tests.models.test_stats import seed_stats
 
 BOOK = Book(book_id=1, **asdict(MIG_PILOT))
 
