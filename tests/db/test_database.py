@@ -1,7 +1,8 @@
-"""The database handle: the stored time form, reads, one-statement writes and transactions."""
+"""The database handle: the stored time form, reads, writes, and transactions that never nest or interleave."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -81,3 +82,44 @@ async def test_foreign_keys_are_enforced(db: Database) -> None:
     query = "INSERT INTO ratings (guild_id, book_id, user_id, stars_x2, rated_at) VALUES (1, 404, 1, 8, 'x')"
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         await db.execute(query)
+
+
+async def test_a_nested_transaction_is_refused_not_deadlocked(db: Database) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO meta (key, value) VALUES ('outer', '1')")
+        with pytest.raises(RuntimeError, match="nested"):
+            await db.execute("INSERT INTO meta (key, value) VALUES ('inner', '1')")
+    assert await db.fetchval("SELECT count(*) FROM meta WHERE key IN ('outer', 'inner')") == 1
+
+
+async def test_a_cancelled_writer_leaves_no_open_transaction(db: Database) -> None:
+    started = asyncio.Event()
+
+    async def slow_write() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO meta (key, value) VALUES ('cancelled', '1')")
+            started.set()
+            await asyncio.sleep(3600)
+
+    task = asyncio.create_task(slow_write())
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await db.execute("INSERT INTO meta (key, value) VALUES ('after', '1')") == 1
+    assert await db.fetchval("SELECT group_concat(key) FROM meta") == "after"
+
+
+async def test_concurrent_transactions_never_interleave(db: Database) -> None:
+    async def bump(n: int) -> None:
+        async with db.transaction() as conn:
+            rows = await conn.execute_fetchall("SELECT value FROM meta WHERE key = 'n'")
+            current = int(next(iter(rows))[0]) if rows else 0
+            await asyncio.sleep(0)  # let the others try to run in between
+            await conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('n', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(current + 1),),
+            )
+
+    await asyncio.gather(*(bump(n) for n in range(50)))
+    assert await db.fetchval("SELECT value FROM meta WHERE key = 'n'") == "50"
