@@ -8,7 +8,7 @@ from bot.db import Database, db_time
 from bot.db import digest as store
 from bot.db.meta import remember_member
 from bot.db.ratings import bump_book_stats, write_rating_in
-from bot.db.reviews import insert_review_in
+from bot.db.review_writes import insert_review_in
 from bot.db.shelves import save_entry_in
 from bot.models.books import BookData
 from bot.models.digest import FinishedEntry, PostRecord, ReadingEntry, ReviewEntry, Schedule, WantedEntry

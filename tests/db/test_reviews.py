@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.db import Database
+from bot.db import review_writes as writes
 from bot.db import reviews as store
 from bot.db.books import fts_query
 from bot.db.meta import remember_member
@@ -34,7 +35,7 @@ async def write(
     spoiler: bool = False,
 ) -> int:
     async with db.transaction() as conn:
-        return await store.insert_review_in(
+        return await writes.insert_review_in(
             conn,
             guild_id=guild_id,
             book_id=book_id,
@@ -120,12 +121,12 @@ async def test_insert_and_delete_move_every_counter_in_the_same_transaction(db: 
     review = await store.get_review_by_id(db, GUILD, review_id)
     assert review is not None
     with pytest.raises(Abandoned):
-        await abandon(db, lambda conn: store.delete_review_in(conn, review))
+        await abandon(db, lambda conn: writes.delete_review_in(conn, review))
     assert await counters(db, GUILD, book_id, ALICE) == (2, 1)  # nothing moved without the delete
 
     async with db.transaction() as conn:
-        assert await store.delete_review_in(conn, review)
-        assert not await store.delete_review_in(conn, review)  # already gone: counters untouched
+        assert await writes.delete_review_in(conn, review)
+        assert not await writes.delete_review_in(conn, review)  # already gone: counters untouched
     assert await counters(db, GUILD, book_id, ALICE) == (1, 0)
     assert await store.count_reviews(db, GUILD, book_id, 4, None) == 0
     assert await store.get_review_by_id(db, GUILD, review_id) is None
@@ -140,7 +141,9 @@ async def test_an_edit_keeps_the_earlier_version_in_history(db: Database) -> Non
         review = await store.get_review_by_id(db, GUILD, review_id)
         assert review is not None
         async with db.transaction() as conn:
-            await store.update_review_in(conn, review, stars_x2=stars, body=body, spoiler=True, now=edited_at)
+            await writes.update_review_in(
+                conn, review, stars_x2=stars, body=body, spoiler=True, now=edited_at
+            )
     current = await store.get_review_by_id(db, GUILD, review_id)
     assert current is not None
     assert (current.body, current.stars_x2, current.spoiler) == ("Third take.", None, True)
@@ -162,14 +165,14 @@ async def test_an_edit_keeps_the_earlier_version_in_history(db: Database) -> Non
 async def test_likes_toggle_and_vanish_with_the_review(db: Database) -> None:
     book_id = (await seed_book(db)).book_id
     review_id = await write(db, book_id, ALICE)
-    assert await store.toggle_like(db, review_id, BOB) == (True, 1)
-    assert await store.toggle_like(db, review_id, 30) == (True, 2)
-    assert await store.toggle_like(db, review_id, BOB) == (False, 1)
+    assert await writes.toggle_like(db, review_id, BOB) == (True, 1)
+    assert await writes.toggle_like(db, review_id, 30) == (True, 2)
+    assert await writes.toggle_like(db, review_id, BOB) == (False, 1)
     review = await store.get_review_by_id(db, GUILD, review_id)
     assert review is not None
     assert review.likes == 1
     async with db.transaction() as conn:
-        await store.delete_review_in(conn, review)
+        await writes.delete_review_in(conn, review)
     assert await db.fetchval("SELECT count(*) FROM review_likes") == 0  # cascaded
 
 
@@ -180,40 +183,50 @@ async def test_likes_toggle_and_vanish_with_the_review(db: Database) -> None:
     "the foreign-key failure; the like service checks first, so only a race reaches it",
 )
 async def test_liking_a_gone_review_is_none(db: Database) -> None:
-    assert await store.toggle_like(db, 404, BOB) is None
+    assert await writes.toggle_like(db, 404, BOB) is None
 
 
 async def test_cards_channels_searches_and_the_spoiler_gate(db: Database) -> None:
     book_id = (await seed_book(db)).book_id
     review_id = await write(db, book_id, ALICE)
-    await store.set_card(db, review_id, 5, 6, 7)
+    await writes.set_card(db, review_id, 5, 6, 7)
     review = await store.get_review_by_id(db, GUILD, review_id)
     assert review is not None
     assert (review.channel_id, review.message_id, review.thread_id) == (5, 6, 7)
-    await store.set_card(db, review_id, None, None, None)
+    await writes.set_card(db, review_id, None, None, None)
     review = await store.get_review_by_id(db, GUILD, review_id)
     assert review is not None
     assert (review.channel_id, review.message_id, review.thread_id) == (None, None, None)
 
-    assert await store.get_reviews_channel(db, GUILD) is None
+    async def channel(guild_id: int) -> int | None:
+        card = await store.get_review_card(db, guild_id, review_id)
+        return None if card is None else card.reviews_channel_id
+
+    assert await channel(GUILD) is None
     await store.set_reviews_channel(db, GUILD, 99)
-    assert await store.get_reviews_channel(db, GUILD) == 99
-    assert await store.get_reviews_channel(db, OTHER_GUILD) is None
+    assert await channel(GUILD) == 99
+    assert await store.get_review_card(db, OTHER_GUILD, review_id) is None  # another server's review
     await store.set_reviews_channel(db, GUILD, None)
-    assert await store.get_reviews_channel(db, GUILD) is None
+    assert await channel(GUILD) is None
 
     search_id = await store.search_id_for(db, "belenko")
     assert await store.search_id_for(db, "belenko") == search_id
     assert await store.search_text(db, search_id) == "belenko"
     assert await store.search_text(db, search_id + 1) is None
 
-    assert not await store.has_read(db, GUILD, ALICE, book_id)
+    async def has_read(guild_id: int, user_id: int) -> bool:
+        found = await store.get_book_for_reader(db, guild_id, user_id, book_id)
+        assert found is not None
+        return found[1]
+
+    assert not await has_read(GUILD, ALICE)
     query = "INSERT INTO shelves (guild_id, user_id, book_id, shelf, added_at) VALUES (?, ?, ?, ?, 'x')"
     await db.execute(query, (GUILD, ALICE, book_id, "read"))
     await db.execute(query, (GUILD, BOB, book_id, "currently-reading"))
-    assert await store.has_read(db, GUILD, ALICE, book_id)
-    assert not await store.has_read(db, GUILD, BOB, book_id)
-    assert not await store.has_read(db, OTHER_GUILD, ALICE, book_id)
+    assert await has_read(GUILD, ALICE)
+    assert not await has_read(GUILD, BOB)
+    assert not await has_read(OTHER_GUILD, ALICE)
+    assert await store.get_book_for_reader(db, GUILD, ALICE, 404) is None
 
 
 async def paged(db: Database, book_id: int, **fields: object) -> list[int]:
@@ -236,7 +249,7 @@ async def test_pages_in_every_sort_and_mode(db: Database) -> None:
     ids = [await write(db, book_id, 100 + n, stars_x2=x2, day=n) for n, x2 in enumerate(stars)]
     await write(db, book_id, 200, guild_id=OTHER_GUILD, day=99)  # another server's review never shows
     for liker, review_id in enumerate((ids[2], ids[2], ids[5])):
-        await store.toggle_like(db, review_id, 1000 + liker)
+        await writes.toggle_like(db, review_id, 1000 + liker)
 
     orders: dict[Sort, list[int]] = {
         "newest": ids[::-1],
