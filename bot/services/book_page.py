@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.db import Database
-from bot.db.books import book_from_row
+from bot.db.books import book_from_row, get_book
 from bot.db.stats import stats_from_row
 from bot.models.books import Book
 from bot.models.stats import BookStats
@@ -34,3 +34,8 @@ async def load_book_page(
     if row is None:
         return None
     return BookPage(book_from_row(row), stats_from_row(row), note)
+
+
+async def load_book(db: Database, book_id: int) -> Book | None:
+    """The catalogue book alone (for its full description), or None when it is gone."""
+    return await get_book(db, book_id)

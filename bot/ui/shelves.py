@@ -1,7 +1,7 @@
 """Shelves on screen: the book page's shelf select, a member's shelf list with its pager, and the
 finish-and-rate buttons under a progress update.
 
-Every control is a `DynamicItem` whose custom id carries its state, so it keeps working on
+Every control is a `Control` whose custom id carries its state, so it keeps working on
 messages posted before a restart.
 """
 
@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.db import parse_db_time
 from bot.db.profiles import display_name
-from bot.errors import UserFacingError
 from bot.models.shelves import ShelvedBook
 from bot.models.stats import plural
 from bot.services.shelves import (
@@ -28,9 +27,13 @@ from bot.services.shelves import (
     unshelve_book,
 )
 from bot.services.stats import stars_text, stars_value
-from bot.ui import page
 from bot.ui.base import club_bot, guarded, require_guild
+from bot.ui.book_page import PageControl
+from bot.ui.items import INT, Control, Field
 from bot.ui.meta import ACCENT
+
+if TYPE_CHECKING:
+    from bot.client import BookClubBot
 
 log = logging.getLogger(__name__)
 
@@ -64,29 +67,19 @@ def shelf_actions(book_id: int) -> tuple[Row, ...]:
     return (shelf,)
 
 
-class ShelfSelect(
-    discord.ui.DynamicItem[discord.ui.Select[discord.ui.LayoutView]],
-    template=r"shelve:(?P<book>\d+)",
-):
+class ShelfSelect(PageControl[discord.ui.Select[discord.ui.LayoutView]], template="shelve:{book_id}"):
     """The page's shelf control: puts the book on one of the presser's shelves (or takes it off)."""
 
+    book_id = Field(INT)
+
     def __init__(self, book_id: int) -> None:
+        self.book_id = book_id
         options = [discord.SelectOption(label=name, value=shelf) for shelf, name in SHELF_NAMES.items()]
         options.append(discord.SelectOption(label="Remove from my shelves", value=REMOVE))
-        super().__init__(
-            discord.ui.Select(placeholder="Add to a shelf…", options=options, custom_id=f"shelve:{book_id}")
-        )
-        self.book_id = book_id
+        super().__init__(discord.ui.Select(placeholder="Add to a shelf…", options=options))
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ShelfSelect:
-        return cls(int(match["book"]))
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = club_bot(interaction)
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
+        bot = interaction.client
         guild_id = require_guild(interaction)
         choice = self.item.values[0]
         user_id = interaction.user.id
@@ -94,7 +87,7 @@ class ShelfSelect(
             change = await unshelve_book(bot.db, guild_id, user_id, self.book_id)
         else:
             change = await shelve_book(bot.db, guild_id, user_id, self.book_id, choice, bot.clock())
-        await page.refresh_page(interaction, self.book_id, change.message)
+        await self.redraw(interaction, self.book_id, change.message)
 
 
 # -- finishing a book from a progress update ---------------------------------------------------
@@ -110,32 +103,28 @@ def finish_view(user_id: int, book_id: int) -> discord.ui.View:
 
 
 class FinishButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"finish:(?P<user>\d+):(?P<book>\d+):(?P<x2>\d+)",
+    Control[discord.ui.Button[discord.ui.View]],
+    template="finish:{user_id}:{book_id}:{stars_x2}",
+    owner="user_id",
 ):
+    """Marks the book read (and rates it, when `stars_x2`); only for the member who posted the progress."""
+
+    not_yours = "These buttons belong to the member who posted this progress."
+    user_id = Field(INT)
+    book_id = Field(INT)
+    stars_x2 = Field(INT)
+
     def __init__(self, user_id: int, book_id: int, stars_x2: int, *, row: int | None = None) -> None:
-        label = "Mark as read" if not stars_x2 else f"Read + {stars_value(stars_x2)} ★"
-        style = discord.ButtonStyle.success if not stars_x2 else discord.ButtonStyle.secondary
-        super().__init__(
-            discord.ui.Button(label=label, style=style, custom_id=f"finish:{user_id}:{book_id}:{stars_x2}"),
-            row=row,
-        )
         self.user_id = user_id
         self.book_id = book_id
         self.stars_x2 = stars_x2
+        label = "Mark as read" if not stars_x2 else f"Read + {stars_value(stars_x2)} ★"
+        style = discord.ButtonStyle.success if not stars_x2 else discord.ButtonStyle.secondary
+        super().__init__(discord.ui.Button(label=label, style=style), row=row)
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> FinishButton:
-        return cls(int(match["user"]), int(match["book"]), int(match["x2"]))
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = club_bot(interaction)
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
+        bot = interaction.client
         guild_id = require_guild(interaction)
-        if interaction.user.id != self.user_id:
-            raise UserFacingError("These buttons belong to the member who posted this progress.")
         finished = await finish_book(
             bot.db, guild_id, self.user_id, self.book_id, self.stars_x2 or None, bot.clock()
         )
