@@ -8,13 +8,11 @@ messages posted before a restart.
 from __future__ import annotations
 
 import logging
-import re
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import discord
 
-from bot.db import parse_db_time
-from bot.db.profiles import display_name
 from bot.models.shelves import ShelvedBook
 from bot.models.stats import plural
 from bot.services.shelves import (
@@ -24,13 +22,15 @@ from bot.services.shelves import (
     load_shelf_page,
     progress_phrase,
     shelve_book,
+    stored_time,
     unshelve_book,
 )
 from bot.services.stats import stars_text, stars_value
-from bot.ui.base import club_bot, guarded, require_guild
+from bot.ui.base import require_guild
 from bot.ui.book_page import PageControl
-from bot.ui.items import INT, Control, Field
+from bot.ui.items import INT, Codec, Control, Field
 from bot.ui.meta import ACCENT
+from bot.ui.pager import PageButton, Turn, previous_next
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot
@@ -45,12 +45,12 @@ def when(stamp: str | None, style: discord.utils.TimestampStyle = "d") -> str:
     """A stored time as a Discord timestamp (shown in each reader's own time zone).
 
     Every writer stores `bot.db.db_time` stamps or, for imported dates, ISO dates, both read by
-    `parse_db_time`. Anything else is a bug elsewhere: logged, and shown as unknown, not raised.
+    `stored_time`. Anything else is a bug elsewhere: logged, and shown as unknown, not raised.
     """
     if not stamp:
         return "—"
     try:
-        moment = parse_db_time(stamp)
+        moment = stored_time(stamp)
     except ValueError:
         log.warning("not a stored time: %r", stamp[:40])
         return "—"
@@ -138,58 +138,62 @@ class FinishButton(
 # -- shelf lists -------------------------------------------------------------------------------
 
 
-def shelf_key(shelf: str | None) -> str:
-    return shelf or "all"
+@dataclass(frozen=True, slots=True)
+class ShelfSource:
+    """A member's shelf (or all their shelves, `shelf` None), ten books a page, newest first.
 
-
-class ShelfPageButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.LayoutView]],
-    template=r"shelfpage:(?:(?P<owner>\d+):)?(?P<user>\d+):(?P<shelf>[a-z-]+):(?P<page>\d+)",
-):
-    """Previous/next under a shelf list; the owner, member, shelf and page travel in the custom id.
-
-    The owner (who ran `/shelf show`) moves the message in place; anyone else who presses gets
-    their own ephemeral copy at that page. Ids posted before the owner was carried have none, so
-    every presser gets a copy.
+    `name` is shown when given (the live member, from a command); otherwise the stored one.
     """
 
+    user_id: int
+    shelf: str | None
+    name: str | None = None
+
+    async def fetch(self, interaction: discord.Interaction[BookClubBot], turn: Turn) -> ShelfPage:
+        guild_id = require_guild(interaction)
+        return await load_shelf_page(interaction.client.db, guild_id, self.user_id, self.shelf, turn.page)
+
+    def format(self, page: ShelfPage, owner_id: int) -> discord.ui.LayoutView:
+        return shelf_view(page, self.name or page.name or f"<@{self.user_id}>", owner_id)
+
+
+SHELF_KEY: Codec[str | None] = Codec(
+    r"[a-z-]+", lambda key: None if key == "all" else key, lambda shelf: shelf or "all"
+)
+# Shelf ids were first posted while pages counted from 0; they keep doing so, so old ones still work.
+PAGE_FROM_ZERO: Codec[int] = Codec(r"\d+", lambda text: int(text) + 1, lambda page: str(page - 1))
+
+
+class ShelfPageButton(PageButton, template="shelfpage:[{owner_id}:]{user_id}:{shelf}:{page}"):
+    """Previous/next under a shelf list; the owner, member, shelf and page travel in the custom id.
+
+    Ids posted before the owner was carried have none, so every presser gets a copy.
+    """
+
+    user_id = Field(INT)
+    shelf = Field(SHELF_KEY)
+    page = Field(PAGE_FROM_ZERO)
+
     def __init__(
-        self, owner_id: int | None, user_id: int, shelf: str | None, page: int, *, label: str, disabled: bool
+        self,
+        owner_id: int | None,
+        user_id: int,
+        shelf: str | None,
+        page: int,
+        *,
+        label: str = "",
+        disabled: bool = False,
     ) -> None:
-        owner = "" if owner_id is None else f"{owner_id}:"
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                disabled=disabled,
-                custom_id=f"shelfpage:{owner}{user_id}:{shelf_key(shelf)}:{page}",
-            )
-        )
         self.owner_id = owner_id
         self.user_id = user_id
         self.shelf = shelf
         self.page = page
+        super().__init__(
+            discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, disabled=disabled)
+        )
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ShelfPageButton:
-        owner = None if match["owner"] is None else int(match["owner"])
-        shelf = None if match["shelf"] == "all" else match["shelf"]
-        return cls(owner, int(match["user"]), shelf, int(match["page"]), label="", disabled=False)
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = club_bot(interaction)
-        guild_id = require_guild(interaction)
-        loaded = await load_shelf_page(bot.db, guild_id, self.user_id, self.shelf, self.page)
-        name = await display_name(bot.db, guild_id, self.user_id) or f"<@{self.user_id}>"
-        viewer = interaction.user.id
-        view = shelf_view(loaded, name, viewer)
-        if viewer == self.owner_id:
-            await interaction.response.edit_message(view=view)
-        else:
-            await interaction.response.send_message(view=view, ephemeral=True)
+    def source(self) -> ShelfSource:
+        return ShelfSource(self.user_id, self.shelf)
 
 
 def shelf_line(book: ShelvedBook) -> str:
@@ -214,12 +218,12 @@ def shelf_line(book: ShelvedBook) -> str:
 def shelf_view(page: ShelfPage, name: str, owner_id: int) -> discord.ui.LayoutView:
     """One page of a member's shelf, with previous/next buttons when it spans several pages.
 
-    `owner_id` is the member whose presses move this message (see `ShelfPageButton`).
+    `owner_id` is the member whose presses move this message (see `bot.ui.pager`).
     """
     which = SHELF_NAMES[page.shelf] if page.shelf else "All shelves"
     header = f"### {name}'s shelves · {which}\n{plural(page.total, 'book')}"
     if page.pages > 1:
-        header += f" · page {page.page + 1} of {page.pages}"
+        header += f" · page {page.page} of {page.pages}"
     container: discord.ui.Container[discord.ui.LayoutView] = discord.ui.Container(accent_colour=ACCENT)
     container.add_item(discord.ui.TextDisplay(header))
     container.add_item(discord.ui.Separator())
@@ -227,27 +231,13 @@ def shelf_view(page: ShelfPage, name: str, owner_id: int) -> discord.ui.LayoutVi
         container.add_item(discord.ui.TextDisplay("\n".join(shelf_line(book) for book in page.books)))
     else:
         container.add_item(discord.ui.TextDisplay("Nothing on this shelf yet."))
-    if page.pages > 1:
-        container.add_item(
-            discord.ui.ActionRow(
-                ShelfPageButton(
-                    owner_id,
-                    page.user_id,
-                    page.shelf,
-                    max(page.page - 1, 0),
-                    label="◀ Previous",
-                    disabled=page.page == 0,
-                ),
-                ShelfPageButton(
-                    owner_id,
-                    page.user_id,
-                    page.shelf,
-                    page.page + 1,
-                    label="Next ▶",
-                    disabled=page.page + 1 >= page.pages,
-                ),
-            )
-        )
+
+    def button(target: int, label: str, disabled: bool) -> ShelfPageButton:
+        return ShelfPageButton(owner_id, page.user_id, page.shelf, target, label=label, disabled=disabled)
+
+    nav = previous_next(page, button)
+    if nav is not None:
+        container.add_item(nav)
     view = discord.ui.LayoutView(timeout=None)
     view.add_item(container)
     return view

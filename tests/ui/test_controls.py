@@ -14,7 +14,7 @@ from bot.ui.book_page import FullDescriptionButton
 from bot.ui.books import BookPickSelect
 from bot.ui.items import Control
 from bot.ui.ratings import StarButton
-from bot.ui.shelves import FinishButton, ShelfSelect
+from bot.ui.shelves import FinishButton, ShelfPageButton, ShelfSelect
 
 SNOWFLAKE = 2**64 - 1
 
@@ -23,6 +23,7 @@ OLD = {
     StarButton: r"rate:(?P<book>\d+):(?P<x2>\d+)",
     ShelfSelect: r"shelve:(?P<book>\d+)",
     FinishButton: r"finish:(?P<user>\d+):(?P<book>\d+):(?P<x2>\d+)",
+    ShelfPageButton: r"shelfpage:(?:(?P<owner>\d+):)?(?P<user>\d+):(?P<shelf>[a-z-]+):(?P<page>\d+)",
     BookPickSelect: r"book:open",
     FullDescriptionButton: r"book:desc:(?P<book_id>\d+)",
 }
@@ -33,6 +34,9 @@ BUILT: list[tuple[Control[Any], str]] = [
     (ShelfSelect(42), "shelve:42"),
     (FinishButton(7, 42, 0), "finish:7:42:0"),
     (FinishButton(7, 42, 8, row=1), "finish:7:42:8"),
+    (ShelfPageButton(7, 9, "read", 1), "shelfpage:7:9:read:0"),  # pages count from 1, ids from 0
+    (ShelfPageButton(7, 9, None, 3), "shelfpage:7:9:all:2"),
+    (ShelfPageButton(None, 9, "did-not-finish", 2), "shelfpage:9:did-not-finish:1"),  # no owner: old ids
     (BookPickSelect(), "book:open"),
     (FullDescriptionButton(42), "book:desc:42"),
 ]
@@ -74,6 +78,17 @@ ELSEWHERE = [
 @pytest.mark.parametrize("cls", list(OLD))
 def test_the_old_and_new_templates_accept_the_same_ids(cls: type[Control[Any]]) -> None:
     new = cls.__discord_ui_compiled_template__
-    samples = [custom_id for _, custom_id in BUILT] + ELSEWHERE
+    samples = [custom_id for _, custom_id in BUILT] + ELSEWHERE + ["shelfpage:9:some-shelf:0"]
     for custom_id in samples:
         assert bool(new.fullmatch(custom_id)) == bool(re.fullmatch(OLD[cls], custom_id)), custom_id
+
+
+def test_a_shelf_id_with_an_unknown_shelf_still_parses_and_is_refused_later() -> None:
+    match = ShelfPageButton.__discord_ui_compiled_template__.fullmatch("shelfpage:9:some-shelf:0")
+    assert match is not None
+    assert ShelfPageButton.parse_fields(match) == {
+        "owner_id": None,
+        "page": 1,
+        "user_id": 9,
+        "shelf": "some-shelf",
+    }
