@@ -155,7 +155,7 @@ async def test_an_outsider_paging_a_shelf_gets_their_own_copy(club: Club) -> Non
 
 async def test_a_shelf_list_posted_before_owners_were_carried_gives_everyone_a_copy(club: Club) -> None:
     await shelve_volumes(club)
-    legacy = ShelfPageButton(None, club.alice.id, "read", 1, label="Next ▶", disabled=False)
+    legacy = ShelfPageButton(None, club.alice.id, "read", 2, label="Next ▶", disabled=False)
     assert legacy.custom_id == f"shelfpage:{club.alice.id}:read:1"  # the id format before the fix
     view = discord.ui.LayoutView()
     view.add_item(discord.ui.ActionRow(legacy))
@@ -300,7 +300,7 @@ async def test_shelf_controls_outside_a_server_are_refused(club: Club) -> None:
     book_id = (await seed_book(club.db)).book_id
     await club.alice.slash(club.channel, "progress", book=f"book:{book_id}", page=222)
     alice = club.alice.id
-    pager = ShelfPageButton(alice, alice, None, 1, label="Next ▶", disabled=False)
+    pager = ShelfPageButton(alice, alice, None, 2, label="Next ▶", disabled=False)
     finish = FinishButton(alice, book_id, 8)
     message = await dm_alice(club, pager, finish)
     select_message = await dm_alice(club, ShelfSelect(book_id))

@@ -148,7 +148,7 @@ async def test_a_page_count_found_later_gives_progress_its_percent(db: Database)
     book_id = (await seed_book(db, BookData(title="Unpaged"))).book_id
     await record_progress(db, GUILD, 1, book_id, page=120, now=NOW)
     await db.execute("UPDATE books SET pages = 222 WHERE book_id = ?", (book_id,))  # as enrichment does
-    shelf = await load_shelf_page(db, GUILD, 1, "currently-reading", 0)
+    shelf = await load_shelf_page(db, GUILD, 1, "currently-reading", 1)
     [shelved] = shelf.books
     assert shelved.entry is not None
     assert (shelved.pages, shelved.entry.page, shelved.entry.percent) == (222, 120, None)
@@ -164,13 +164,13 @@ async def test_shelf_pages_clamp_when_the_shelf_shrank(db: Database) -> None:
     for n in range(SHELF_PAGE_SIZE + 1):
         book_id = (await seed_book(db, BookData(title=f"Book {n}", pages=222))).book_id
         await shelve_book(db, GUILD, 1, book_id, "read", NOW + timedelta(minutes=n))
-    page = await load_shelf_page(db, GUILD, 1, "read", 1)
-    assert (page.page, page.pages, page.total, len(page.books)) == (1, 2, 11, 1)
+    page = await load_shelf_page(db, GUILD, 1, "read", 2)
+    assert (page.page, page.pages, page.total, len(page.books)) == (2, 2, 11, 1)
     await unshelve_book(db, GUILD, 1, page.books[0].book_id)
-    page = await load_shelf_page(db, GUILD, 1, "read", 1)
-    assert (page.page, page.pages, page.total, len(page.books)) == (0, 1, 10, 10)
-    empty = await load_shelf_page(db, GUILD, 2, None, 3)
-    assert (empty.page, empty.pages, empty.total) == (0, 1, 0)
+    page = await load_shelf_page(db, GUILD, 1, "read", 2)
+    assert (page.page, page.pages, page.total, len(page.books)) == (1, 1, 10, 10)
+    empty = await load_shelf_page(db, GUILD, 2, None, 4)
+    assert (empty.page, empty.pages, empty.total) == (1, 1, 0)
 
 
 async def test_follows_goal_and_profile(db: Database) -> None:
