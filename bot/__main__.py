@@ -39,6 +39,15 @@ def load_settings() -> Settings:
         raise SystemExit(f"error: {line}") from None
 
 
+def point_at_discord(settings: Settings) -> None:
+    """Aim discord.py at DISCORD_API_URL and DISCORD_GATEWAY_URL: Discord's own unless a test
+    runs this process against the local fake in tests/process (discord.py reads both from class
+    attributes, so this is the one place they change)."""
+    discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
+    gateway = discord.gateway.DiscordWebSocket
+    gateway.DEFAULT_GATEWAY = type(gateway.DEFAULT_GATEWAY)(settings.discord_gateway_url)  # a yarl.URL
+
+
 async def run(settings: Settings, *, sync_only: bool = False) -> None:
     db = await open_database(settings.database_path)
     timeout = aiohttp.ClientTimeout(total=settings.http_timeout)
@@ -73,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc.code, file=sys.stderr)
         return 2
     discord.utils.setup_logging(level=logging.getLevelNamesMapping().get(settings.log_level, logging.INFO))
+    point_at_discord(settings)
     try:
         asyncio.run(run(settings, sync_only=args == ["sync"]))
     except DatabaseError as exc:

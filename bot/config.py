@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     google_books_url: str = "https://www.googleapis.com/books/v1"
     google_books_api_key: SecretStr | None = None
     contact: str = "https://github.com/bookclub-bot/bookclub-bot"
+    # Discord itself; only tests change these, to run a real `python -m bot` against a local fake.
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = "wss://gateway.discord.gg/"
 
     http_timeout: float = Field(default=4.0, gt=0)
     autocomplete_deadline: float = Field(default=1.2, gt=0)
