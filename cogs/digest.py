@@ -259,18 +259,22 @@ class Digest(commands.Cog):
     ) -> discord.Message | None:
         """The message of `part` if an attempt too old for Discord's nonce check got through."""
         assert part.first_attempt_at is not None
-        after = discord.Object(discord.utils.time_snowflake(part.first_attempt_at - CLOCK_SKEW))
         me = channel.guild.me
+        cannot_tell = _CannotTell(
+            f"I stopped while posting it and cannot read {channel.mention}'s history to see whether "
+            f"message {part.part + 1} got through (I need the Read Message History permission there), "
+            "so I did not send it again"
+        )
+        # Without the permission Discord answers an empty history rather than an error.
+        if not channel.permissions_for(me).read_message_history:
+            raise cannot_tell
+        after = discord.Object(discord.utils.time_snowflake(part.first_attempt_at - CLOCK_SKEW))
         try:
             async for message in channel.history(limit=100, after=after, oldest_first=True):
                 if message.author.id == me.id and message_texts(message) == list(part.blocks):
                     return message
         except discord.Forbidden:
-            raise _CannotTell(
-                f"I stopped while posting it and cannot read {channel.mention}'s history to see whether "
-                f"message {part.part + 1} got through (I need the Read Message History permission there), "
-                "so I did not send it again"
-            ) from None
+            raise cannot_tell from None
         return None
 
     async def _failed(
