@@ -38,14 +38,15 @@ RUN_TIMEOUT = 30.0  # seconds one run may take to reach its kill or to finish ev
 @dataclass(frozen=True, slots=True)
 class Kill:
     """When to SIGKILL the bot in one run: at its `post`-th message POST (from 0) in `phase`, or,
-    with `post` None, as soon as the database shows a claimed week; then after `delay` seconds."""
+    with `post` None, as soon as the run writes its first digest record (the claim of a new week,
+    or the attempt written just before a resumed message's POST); then after `delay` seconds."""
 
     post: int | None
     phase: Phase | None = None
     delay: float = 0.0
 
     def __str__(self) -> str:
-        where = "after the claim" if self.post is None else f"POST {self.post} {self.phase.value}"  # type: ignore[union-attr]
+        where = "first write" if self.phase is None else f"POST {self.post} {self.phase.value}"
         return f"{where} +{self.delay * 1000:.0f} ms"
 
 
@@ -65,21 +66,26 @@ DEFAULT_SCHEDULE = (
 
 
 def long_schedule(seed: int = 20) -> tuple[Scenario, ...]:
-    """38 kills over 32 club-weeks: 16 runs of two clubs, 10 killed twice and 6 three times."""
+    """38 kills over 32 club-weeks: 16 scenarios of two clubs, 10 killed twice and 6 three times,
+    each kill at a POST that is still to come (by the messages the clubs' digests take)."""
     rng = random.Random(seed)
     counts = [2] * 10 + [3] * 6
     rng.shuffle(counts)
     scenarios = []
     for count in counts:
-        readers = tuple(rng.choice((0, 5, READERS_PER_PAGE + 5, 2 * READERS_PER_PAGE + 5)) for _ in range(2))
+        pages = [rng.choice((1, 1, 2, 3)) for _ in range(2)]
+        readers = tuple(0 if n == 1 else (n - 1) * READERS_PER_PAGE + 5 for n in pages)
+        remaining = sum(pages)  # message POSTs still to come, roughly
         kills = []
         for _ in range(count):
             if rng.random() < 0.2:
                 kills.append(Kill(None, delay=rng.choice((0.0, 0.005, 0.02))))
-            else:
-                phase = rng.choice(list(Phase))
-                delay = rng.choice((0.0, 0.002, 0.01, 0.03)) if phase is Phase.ANSWERED else 0.0
-                kills.append(Kill(rng.randrange(4), phase, delay))
+                continue
+            phase = rng.choice(list(Phase))
+            delay = rng.choice((0.0, 0.002, 0.01, 0.03)) if phase is Phase.ANSWERED else 0.0
+            post = rng.randrange(remaining)
+            kills.append(Kill(post, phase, delay))
+            remaining -= post  # the messages before it are recorded; it is sent again
         scenarios.append(Scenario(readers, tuple(kills)))
     return tuple(scenarios)
 
@@ -139,6 +145,14 @@ async def seed_clubs(database: Path, fake: FakeDiscord, readers: tuple[int, ...]
         return clubs
     finally:
         await db.close()
+
+
+def digest_records(database: Path) -> tuple[object, ...]:
+    """Every digest record the bot writes, to notice its next write."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5) as conn:
+        posts = conn.execute("SELECT * FROM digest_posts ORDER BY guild_id").fetchall()
+        messages = conn.execute("SELECT * FROM digest_messages ORDER BY guild_id, part").fetchall()
+    return (*posts, *messages)
 
 
 def post_rows(database: Path) -> dict[int, tuple[str, int | None, int]]:
@@ -207,7 +221,8 @@ async def run_until_killed(
     fake.on_post = at_post
     await bot.start()
     if kill.post is None:
-        if await wait_for(lambda: any(s == "claimed" for s, _, _ in post_rows(database).values())):
+        before = digest_records(database)
+        if await wait_for(lambda: digest_records(database) != before):
             await asyncio.sleep(kill.delay)
             bot.kill()
             landed.set()
@@ -224,7 +239,8 @@ async def run_until_killed(
 
 def judge(result: Result, fake: FakeDiscord, rows: dict[int, tuple[str, int | None, int]]) -> None:
     for club in result.clubs:
-        name = f"{club.guild.name} {club.period} ({len(club.pages)} messages)"
+        kills = ", ".join(str(kill) for kill in result.scenario.kills)
+        name = f"{club.guild.name} {club.period} ({len(club.pages)} messages; kills: {kills})"
         posted = fake.messages_in(club.guild.channels[0].id)
         texts = [message.texts() for message in posted]
         if any(texts.count(page) > 1 for page in club.pages) or len(texts) > len(club.pages):
