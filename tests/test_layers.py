@@ -35,5 +35,5 @@ def test_sql_is_written_only_in_bot_db() -> None:
 
 def test_the_scan_sees_sql() -> None:
     """The check above would notice a query (guards against a pattern that matches nothing)."""
-    assert SQL.search('\n        SELECT b.* FROM books AS b\n')
+    assert SQL.search("\n        SELECT b.* FROM books AS b\n")
     assert _sources(), "no source files found"
