@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sqlite3
@@ -14,6 +15,7 @@ import discord
 import pytest
 
 from bot import __main__ as entry
+from bot.config import Settings
 from tests.conftest import REPO, SETTING_NAMES
 
 
@@ -116,6 +118,13 @@ def test_a_folder_as_database_path_exits_with_one_line(tmp_path: Path) -> None:
     assert "folder" in line
 
 
+def test_an_empty_database_path_names_the_setting(tmp_path: Path) -> None:
+    done = run_bot(tmp_path, DISCORD_TOKEN="x", DATABASE_PATH="", timeout=HANG_GUARD)
+    line = assert_one_error_line(done)
+    assert "DATABASE_PATH" in line
+    assert " at ." not in line
+
+
 @pytest.fixture
 def read_only_database(tmp_path: Path) -> Iterator[Path]:
     """An existing database whose folder and file cannot be written, even by root."""
@@ -149,3 +158,68 @@ def test_a_read_only_database_exits_with_one_line(tmp_path: Path, read_only_data
     line = assert_one_error_line(done)
     assert str(read_only_database) in line
     assert "readonly" in line
+
+
+def test_help_lists_the_commands_and_every_setting(tmp_path: Path) -> None:
+    done = run_bot(tmp_path, "--help")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    out = done.stdout
+    assert "usage: python -m bot [run|sync]" in out
+    assert "  run " in out
+    assert "  sync " in out
+    for name, field in Settings.model_fields.items():
+        assert f"  {name.upper()} = " in out
+        assert f"      {field.description}\n" in out
+    assert "  DATABASE_PATH = data/bookclub.sqlite3\n" in out
+    assert "  DISCORD_TOKEN = (required)\n" in out
+
+
+def test_log_lines_in_a_file_carry_no_colour_codes(tmp_path: Path) -> None:
+    """discord.py colours whenever /.dockerenv exists; a log file must stay plain text."""
+    path = tmp_path / "future.sqlite3"
+    with sqlite3.connect(path) as raw:
+        raw.execute("PRAGMA user_version = 999")
+    raw.close()
+    done = run_bot(tmp_path, DISCORD_TOKEN="x", DATABASE_PATH=str(path), LOG_LEVEL="DEBUG")
+    assert "asyncio: Using selector" in done.stderr  # a debug line was written
+    assert "\x1b[" not in done.stderr
+
+
+@pytest.fixture
+def root_handlers() -> Iterator[None]:
+    """Restore the root logger after a test that sets logging up."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def log_to_terminal() -> str:
+    """What one warning looks like on a pseudo-terminal after `setup_logging`."""
+    leader, follower = os.openpty()
+    with open(follower, "w") as terminal:
+        entry.setup_logging("INFO", terminal)
+        logging.getLogger("bot.test").warning("hello")
+        terminal.flush()
+    try:
+        return os.read(leader, 4096).decode()
+    finally:
+        os.close(leader)
+
+
+@pytest.mark.usefixtures("root_handlers")
+def test_a_terminal_gets_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    written = log_to_terminal()
+    assert "hello" in written
+    assert "\x1b[" in written
+
+
+@pytest.mark.usefixtures("root_handlers")
+def test_no_color_turns_colour_off_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    written = log_to_terminal()
+    assert "[WARNING ] bot.test: hello" in written
+    assert "\x1b[" not in written
