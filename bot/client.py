@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
 from bot import __version__
+from bot.books.cache import schedule_pruning
 from bot.books.service import BookService
 from bot.config import Settings
 from bot.db import Database
@@ -81,6 +82,7 @@ class BookClubBot(commands.Bot):
     async def setup_hook(self) -> None:
         await self.db.migrate()
         self.scheduler.start()
+        schedule_pruning(self.scheduler, self.db, clock=self.clock)
         self.add_dynamic_items(*PERSISTENT_ITEMS)
         for extension in EXTENSIONS:
             try:
