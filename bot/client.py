@@ -17,6 +17,7 @@ from discord.ext import commands
 
 import cogs
 from bot import __version__
+from bot.books.cache import schedule_pruning
 from bot.books.enrich import Enricher
 from bot.books.service import BookService
 from bot.config import Settings
@@ -84,6 +85,7 @@ class BookClubBot(commands.Bot):
     async def setup_hook(self) -> None:
         await self.db.migrate()
         self.scheduler.start()
+        schedule_pruning(self.scheduler, self.db, clock=self.clock)
         self.add_dynamic_items(*PERSISTENT_ITEMS)
         for extension in discover_extensions():
             try:

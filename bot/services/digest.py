@@ -84,7 +84,13 @@ async def load_zone_names() -> None:
 
 def parse_timezone(name: str) -> str:
     """The canonical IANA name for `name` (case-insensitive), or a clear error."""
-    canonical = _zone_names().get(name.strip().lower())
+    names = _zone_names()
+    if not names:  # neither the system nor the tzdata package has a zone database
+        raise UserFacingError(
+            "This bot cannot load any time zone: its host has no time-zone database. "
+            "Ask whoever runs the bot to reinstall it (the `tzdata` package provides one)."
+        )
+    canonical = names.get(name.strip().lower())
     if canonical is None:
         raise UserFacingError(
             f"`{name[:60]}` is not a time zone I know. Use an IANA name such as `Europe/Prague`, "
