@@ -14,6 +14,7 @@ from bot.ui.book_page import FullDescriptionButton
 from bot.ui.books import BookPickSelect
 from bot.ui.items import Control
 from bot.ui.ratings import StarButton
+from bot.ui.reviews import LikeButton, ReadButton
 from bot.ui.shelves import FinishButton, ShelfPageButton, ShelfSelect
 
 SNOWFLAKE = 2**64 - 1
@@ -26,6 +27,8 @@ OLD = {
     ShelfPageButton: r"shelfpage:(?:(?P<owner>\d+):)?(?P<user>\d+):(?P<shelf>[a-z-]+):(?P<page>\d+)",
     BookPickSelect: r"book:open",
     FullDescriptionButton: r"book:desc:(?P<book_id>\d+)",
+    LikeButton: r"rv:like:(?P<review>\d+):(?P<where>[cl])",
+    ReadButton: r"rv:read:(?P<review>\d+)",
 }
 
 BUILT: list[tuple[Control[Any], str]] = [
@@ -39,6 +42,10 @@ BUILT: list[tuple[Control[Any], str]] = [
     (ShelfPageButton(None, 9, "did-not-finish", 2), "shelfpage:9:did-not-finish:1"),  # no owner: old ids
     (BookPickSelect(), "book:open"),
     (FullDescriptionButton(42), "book:desc:42"),
+    (LikeButton(42, 3, on_card=True), "rv:like:42:c"),  # the count is drawn, not carried
+    (LikeButton(SNOWFLAKE, on_card=False), f"rv:like:{SNOWFLAKE}:l"),
+    (ReadButton(42), "rv:read:42"),
+    (ReadButton(42, label="Reveal spoiler"), "rv:read:42"),
 ]
 
 
@@ -72,6 +79,11 @@ ELSEWHERE = [
     "book:opened",
     "book:desc:x",
     "rv:open:42",
+    "rv:like:42",
+    "rv:like:42:x",
+    "rv:like:42:cl",
+    "rv:read:",
+    "rv:read:42:c",
 ]
 
 

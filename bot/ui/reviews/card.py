@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -10,7 +9,8 @@ import discord
 from bot.models.reviews import ReviewCard
 from bot.models.stats import plural
 from bot.services import reviews as service
-from bot.ui.base import guarded, require_guild
+from bot.ui.base import require_guild
+from bot.ui.items import INT, Control, Field, choice
 from bot.ui.meta import ACCENT
 from bot.ui.reviews.text import body_text, book_heading, review_meta, reviewer_name
 
@@ -31,31 +31,19 @@ def row_of(*items: discord.ui.Item[Any]) -> Row:
     return row
 
 
-class LikeButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.LayoutView]],
-    template=r"rv:like:(?P<review>\d+):(?P<where>[cl])",
-):
+class LikeButton(Control[discord.ui.Button[discord.ui.LayoutView]], template="rv:like:{review_id}:{on_card}"):
     """Toggle a like. On a card the card's count is edited; in a list the member is told."""
 
-    def __init__(self, review_id: int, likes: int, *, on_card: bool) -> None:
+    review_id = Field(INT)
+    on_card = Field(choice({"c": True, "l": False}))
+
+    def __init__(self, review_id: int, likes: int = 0, *, on_card: bool) -> None:
         self.review_id = review_id
         self.on_card = on_card
-        super().__init__(
-            discord.ui.Button(
-                label=f"♥ {likes}" if likes else "♥ Like",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"rv:like:{review_id}:{'c' if on_card else 'l'}",
-            )
-        )
+        label = f"♥ {likes}" if likes else "♥ Like"
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary))
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> LikeButton:
-        return cls(int(match["review"]), 0, on_card=match["where"] == "c")
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
         db = interaction.client.db
         guild_id = require_guild(interaction)
         review, liked = await service.like(db, guild_id, self.review_id, interaction.user.id)
@@ -70,28 +58,16 @@ class LikeButton(
         )
 
 
-class ReadButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.LayoutView]],
-    template=r"rv:read:(?P<review>\d+)",
-):
+class ReadButton(Control[discord.ui.Button[discord.ui.LayoutView]], template="rv:read:{review_id}"):
     """Read a review whole, or reveal a collapsed spoiler review — for the presser only."""
+
+    review_id = Field(INT)
 
     def __init__(self, review_id: int, *, label: str = "Read all") -> None:
         self.review_id = review_id
-        super().__init__(
-            discord.ui.Button(
-                label=label, style=discord.ButtonStyle.secondary, custom_id=f"rv:read:{review_id}"
-            )
-        )
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary))
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ReadButton:
-        return cls(int(match["review"]))
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
         line = await service.require_line(interaction.client.db, require_guild(interaction), self.review_id)
         review = line.review
         text = review.body.replace("||", "") if review.spoiler else review.body
