@@ -14,7 +14,7 @@ from bot.ui.book_page import FullDescriptionButton
 from bot.ui.books import BookPickSelect
 from bot.ui.items import Control
 from bot.ui.ratings import StarButton
-from bot.ui.reviews import LikeButton, ReadButton
+from bot.ui.reviews import ConfirmButton, LikeButton, ReadButton, WriteReviewButton
 from bot.ui.shelves import FinishButton, ShelfPageButton, ShelfSelect
 
 SNOWFLAKE = 2**64 - 1
@@ -29,6 +29,8 @@ OLD = {
     FullDescriptionButton: r"book:desc:(?P<book_id>\d+)",
     LikeButton: r"rv:like:(?P<review>\d+):(?P<where>[cl])",
     ReadButton: r"rv:read:(?P<review>\d+)",
+    WriteReviewButton: r"rv:write:(?P<book>\d+)",
+    ConfirmButton: r"rv:(?P<action>del|keep):(?P<owner>\d+):(?P<review>\d+)",
 }
 
 BUILT: list[tuple[Control[Any], str]] = [
@@ -46,6 +48,9 @@ BUILT: list[tuple[Control[Any], str]] = [
     (LikeButton(SNOWFLAKE, on_card=False), f"rv:like:{SNOWFLAKE}:l"),
     (ReadButton(42), "rv:read:42"),
     (ReadButton(42, label="Reveal spoiler"), "rv:read:42"),
+    (WriteReviewButton(42), "rv:write:42"),
+    (ConfirmButton(7, 42, delete=True), "rv:del:7:42"),
+    (ConfirmButton(SNOWFLAKE, 42, delete=False), f"rv:keep:{SNOWFLAKE}:42"),
 ]
 
 
@@ -84,6 +89,10 @@ ELSEWHERE = [
     "rv:like:42:cl",
     "rv:read:",
     "rv:read:42:c",
+    "rv:write:",
+    "rv:delete:7:42",
+    "rv:kee:7:42",
+    "rv:del:7",
 ]
 
 

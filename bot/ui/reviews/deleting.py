@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 
 from bot.models.reviews import Review
 from bot.services import reviews as service
-from bot.ui.base import guarded, require_guild
+from bot.ui.base import require_guild
+from bot.ui.items import INT, Control, Field, choice
 from bot.ui.reviews.posting import remove_card
 from bot.ui.reviews.text import book_heading
 
@@ -18,10 +18,15 @@ if TYPE_CHECKING:
 
 
 class ConfirmButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"rv:(?P<action>del|keep):(?P<owner>\d+):(?P<review>\d+)",
+    Control[discord.ui.Button[discord.ui.View]],
+    template="rv:{delete}:{owner_id}:{review_id}",
+    owner="owner_id",
 ):
     """Delete / Cancel on the "Delete your review?" prompt: restart-proof, for the asker only."""
+
+    delete = Field(choice({"del": True, "keep": False}))
+    owner_id = Field(INT)
+    review_id = Field(INT)
 
     def __init__(self, owner_id: int, review_id: int, *, delete: bool) -> None:
         self.owner_id = owner_id
@@ -31,24 +36,10 @@ class ConfirmButton(
             discord.ui.Button(
                 label="Delete" if delete else "Cancel",
                 style=discord.ButtonStyle.danger if delete else discord.ButtonStyle.secondary,
-                custom_id=f"rv:{'del' if delete else 'keep'}:{owner_id}:{review_id}",
             )
         )
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ConfirmButton:
-        return cls(int(match["owner"]), int(match["review"]), delete=match["action"] == "del")
-
-    async def interaction_check(self, interaction: discord.Interaction[BookClubBot]) -> bool:  # type: ignore[override]
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message("This menu is not yours.", ephemeral=True)
-        return False
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
         if not self.delete:
             await interaction.response.edit_message(content="Nothing was deleted.", view=None)
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import discord
 
@@ -12,8 +12,9 @@ from bot.models.books import Book
 from bot.models.reviews import MAX_REVIEW, Review
 from bot.services import reviews as service
 from bot.services.stats import stars_text, stars_value
-from bot.ui.base import guarded, require_guild
+from bot.ui.base import require_guild
 from bot.ui.forms import MODAL_TIMEOUT, Submitted, send_modal, text_value
+from bot.ui.items import INT, Control, Field
 from bot.ui.reviews.posting import post_card
 from bot.ui.reviews.text import book_heading
 
@@ -107,27 +108,15 @@ async def open_review_modal(
     await send_modal(interaction, modal)
 
 
-class WriteReviewButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.LayoutView]],
-    template=r"rv:write:(?P<book>\d+)",
-):
+class WriteReviewButton(Control[discord.ui.Button[discord.ui.LayoutView]], template="rv:write:{book_id}"):
     """The book page's "Write a review" button: the same modal as /review write."""
+
+    book_id = Field(INT)
 
     def __init__(self, book_id: int) -> None:
         self.book_id = book_id
-        super().__init__(
-            discord.ui.Button(
-                label="Write a review", style=discord.ButtonStyle.secondary, custom_id=f"rv:write:{book_id}"
-            )
-        )
+        super().__init__(discord.ui.Button(label="Write a review", style=discord.ButtonStyle.secondary))
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> WriteReviewButton:
-        return cls(int(match["book"]))
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
         book = await service.require_book(interaction.client.db, self.book_id)
         await open_review_modal(interaction, book, spoiler=None)
