@@ -11,12 +11,13 @@ from discord.ext import commands
 from bot.services import reviews as service
 from bot.services.reviews import SORTS, ListState
 from bot.ui.base import cannot_post, require_guild
+from bot.ui.pager import open_pages
 from bot.ui.reviews import (
+    ReviewSource,
     book_heading,
     confirm_delete_view,
     open_review_modal,
     remove_card,
-    render_list,
     submit_modal,
 )
 from cogs._options import BookOption
@@ -137,8 +138,7 @@ class Reviews(commands.Cog):
         search_id = await service.search_id(self.bot.db, search)
         code = "m" if sort == "most liked" else sort[0]
         state = ListState(book.book_id, SORTS[code], stars or 0, search_id)
-        view = await render_list(interaction, interaction.user.id, state, page=1, move="first")
-        await interaction.response.send_message(view=view)
+        await open_pages(interaction, ReviewSource(state))
 
 
 async def setup(bot: BookClubBot) -> None:

@@ -10,16 +10,30 @@ from typing import Any
 import discord
 import pytest
 
+from bot.services.reviews import ListState
 from bot.ui.book_page import FullDescriptionButton
 from bot.ui.books import BookPickSelect
 from bot.ui.items import Control
 from bot.ui.ratings import StarButton
-from bot.ui.reviews import ConfirmButton, LikeButton, ReadButton, WriteReviewButton
+from bot.ui.reviews import (
+    ConfirmButton,
+    JumpButton,
+    JumpModal,
+    LikeButton,
+    NavButton,
+    OpenReviewsButton,
+    ReadButton,
+    SortSelect,
+    StarsSelect,
+    WriteReviewButton,
+)
+from bot.ui.reviews.listing import LIST_STATE
 from bot.ui.shelves import FinishButton, ShelfPageButton, ShelfSelect
 
 SNOWFLAKE = 2**64 - 1
 
 # The templates as they were written by hand before `Control`.
+_STATE = r"(?P<book>\d+):(?P<sort>[nohlm]):(?P<stars>[0-5]):(?P<search>\d+)"  # a review list's
 OLD = {
     StarButton: r"rate:(?P<book>\d+):(?P<x2>\d+)",
     ShelfSelect: r"shelve:(?P<book>\d+)",
@@ -31,7 +45,17 @@ OLD = {
     ReadButton: r"rv:read:(?P<review>\d+)",
     WriteReviewButton: r"rv:write:(?P<book>\d+)",
     ConfirmButton: r"rv:(?P<action>del|keep):(?P<owner>\d+):(?P<review>\d+)",
+    NavButton: rf"rv:nav:(?P<move>[fpnl]):(?P<owner>\d+):{_STATE}:(?P<page>\d+):(?P<anchor>\d+)",
+    JumpButton: rf"rv:jump:(?P<owner>\d+):{_STATE}:(?P<pages>\d+)",
+    SortSelect: r"rv:sort:(?P<owner>\d+):(?P<book>\d+):(?P<stars>[0-5]):(?P<search>\d+)",
+    StarsSelect: r"rv:stars:(?P<owner>\d+):(?P<book>\d+):(?P<sort>[nohlm]):(?P<search>\d+)",
+    OpenReviewsButton: r"rv:open:(?P<book>\d+)",
 }
+OLD_JUMP_MODAL = rf"rv:modal:jump:(?P<owner>\d+):{_STATE}:(?P<pages>\d+)"
+
+ALL = ListState(42)
+LIKED = ListState(42, "liked", 5, 9)
+BIGGEST = ListState(SNOWFLAKE, "lowest", 1, SNOWFLAKE)
 
 BUILT: list[tuple[Control[Any], str]] = [
     (StarButton(42, 2), "rate:42:2"),
@@ -51,6 +75,15 @@ BUILT: list[tuple[Control[Any], str]] = [
     (WriteReviewButton(42), "rv:write:42"),
     (ConfirmButton(7, 42, delete=True), "rv:del:7:42"),
     (ConfirmButton(SNOWFLAKE, 42, delete=False), f"rv:keep:{SNOWFLAKE}:42"),
+    (NavButton("first", 7, ALL, 1, 0), "rv:nav:f:7:42:n:0:0:1:0"),
+    (NavButton("prev", 7, LIKED, 2, 1234, disabled=True), "rv:nav:p:7:42:m:5:9:2:1234"),
+    (NavButton("next", 7, LIKED, 3, 1234), "rv:nav:n:7:42:m:5:9:3:1234"),
+    (NavButton("last", SNOWFLAKE, BIGGEST, 17, 0), f"rv:nav:l:{SNOWFLAKE}:{SNOWFLAKE}:l:1:{SNOWFLAKE}:17:0"),
+    (JumpButton(7, ListState(42, "oldest"), 17), "rv:jump:7:42:o:0:0:17"),
+    (JumpButton(7, BIGGEST, 1, label="Page 1 of 1"), f"rv:jump:7:{SNOWFLAKE}:l:1:{SNOWFLAKE}:1"),
+    (SortSelect(7, ListState(42, star_row=3, search_id=9)), "rv:sort:7:42:3:9"),
+    (StarsSelect(7, ListState(42, "highest", search_id=9)), "rv:stars:7:42:h:9"),
+    (OpenReviewsButton(42), "rv:open:42"),
 ]
 
 
@@ -93,6 +126,19 @@ ELSEWHERE = [
     "rv:delete:7:42",
     "rv:kee:7:42",
     "rv:del:7",
+    "rv:nav:x:7:42:n:0:0:1:0",
+    "rv:nav:n:7:42:z:0:0:1:0",
+    "rv:nav:n:7:42:n:6:0:1:0",
+    "rv:nav:n:42:n:0:0:1:0",
+    "rv:nav:next:7:42:n:0:0:1:0",
+    "rv:jump:7:42:n:0:0",
+    "rv:jump:7:42:n:0:0:17:1",
+    "rv:sort:7:42:n:0:0",
+    "rv:sort:7:42:6:0",
+    "rv:stars:7:42:3:0",
+    "rv:stars:7:42:n:0:0",
+    "rv:open:",
+    "rv:modal:jump:7:42:n:0:0:17",
 ]
 
 
@@ -113,3 +159,36 @@ def test_a_shelf_id_with_an_unknown_shelf_still_parses_and_is_refused_later() ->
         "user_id": 9,
         "shelf": "some-shelf",
     }
+
+
+def test_the_list_menus_leave_out_what_they_pick() -> None:
+    """The sort and star menus carry the rest of the list's state; the pick comes with the press."""
+    assert SortSelect(7, LIKED).custom_id == "rv:sort:7:42:5:9"
+    assert StarsSelect(7, LIKED).custom_id == "rv:stars:7:42:m:9"
+    for cls, custom_id, state in (
+        (SortSelect, "rv:sort:7:42:5:9", ListState(42, "newest", 5, 9)),
+        (StarsSelect, "rv:stars:7:42:m:9", ListState(42, "liked", 0, 9)),
+    ):
+        match = cls.__discord_ui_compiled_template__.fullmatch(custom_id)
+        assert match is not None
+        assert cls.parse_fields(match) == {"owner_id": 7, "state": state}
+
+
+@pytest.mark.parametrize(
+    ("state", "custom_id"),
+    [
+        (ALL, "rv:modal:jump:7:42:n:0:0:17"),
+        (LIKED, "rv:modal:jump:7:42:m:5:9:17"),
+        (BIGGEST, f"rv:modal:jump:7:{SNOWFLAKE}:l:1:{SNOWFLAKE}:17"),
+    ],
+)
+def test_the_jump_form_keeps_its_old_id(state: ListState, custom_id: str) -> None:
+    assert JumpModal(7, state, 17).custom_id == custom_id
+    match = JumpModal.TEMPLATE.fullmatch(custom_id)
+    assert match is not None
+    assert (match["owner"], LIST_STATE.parse(match["state"]), match["pages"]) == ("7", state, "17")
+    samples = [f"rv:modal:{built.removeprefix('rv:')}" for _, built in BUILT] + ELSEWHERE
+    for sample in samples:
+        assert bool(JumpModal.TEMPLATE.fullmatch(sample)) == bool(re.fullmatch(OLD_JUMP_MODAL, sample)), (
+            sample
+        )

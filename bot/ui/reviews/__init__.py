@@ -17,9 +17,9 @@ from bot.ui.reviews.listing import (
     JumpModal,
     NavButton,
     OpenReviewsButton,
+    ReviewSource,
     SortSelect,
     StarsSelect,
-    render_list,
 )
 from bot.ui.reviews.posting import remove_card
 from bot.ui.reviews.text import book_heading
@@ -37,6 +37,7 @@ __all__ = [
     "NavButton",
     "OpenReviewsButton",
     "ReadButton",
+    "ReviewSource",
     "SortSelect",
     "StarsSelect",
     "WriteReviewButton",
@@ -44,7 +45,6 @@ __all__ = [
     "confirm_delete_view",
     "open_review_modal",
     "remove_card",
-    "render_list",
     "review_actions",
     "submit_modal",
 ]

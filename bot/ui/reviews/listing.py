@@ -1,24 +1,28 @@
 """The paged list of a book's reviews and its restart-proof controls.
 
-Every list control is a `DynamicItem` whose custom id holds the list's state (owner, book, sort,
-star filter, search id, target page, and the review at the page's edge for keyset paging), so a
-list posted yesterday still pages after a restart.
+`ReviewSource` is the list for the pager (`bot.ui.pager`): it fetches a page by keyset (next and
+previous seek from the review at the page's edge) and draws it. Every control is a `Control` whose
+custom id holds the list's state (owner, book, sort, star filter, search id, target page, and the
+edge review), so a list posted yesterday still pages after a restart.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, ClassVar
 
 import discord
 
 from bot.errors import UserFacingError
 from bot.models.stats import plural
 from bot.services import reviews as service
-from bot.services.reviews import SORT_LABELS, SORTS, ListState, Move, ReviewPage
-from bot.ui.base import guarded, require_guild
+from bot.services.reviews import SORT_LABELS, SORTS, ListState, ReviewPage
+from bot.ui.base import require_guild
 from bot.ui.forms import MODAL_TIMEOUT, Submitted, send_modal, text_value
+from bot.ui.items import INT, Codec, Control, Field, choice, record
 from bot.ui.meta import ACCENT
+from bot.ui.pager import FIRST, Move, PageButton, Turn, open_pages, turn_page
 from bot.ui.reviews.card import LikeButton, ReadButton, row_of
 from bot.ui.reviews.text import book_heading, line_text
 
@@ -27,29 +31,55 @@ if TYPE_CHECKING:
 
 LIST_PREVIEW = 500  # characters of a review's text in a list (five fit the 4,000 of a message)
 
-
-def _state_id(state: ListState) -> str:
-    return f"{state.book_id}:{state.sort_code}:{state.star_row}:{state.search_id}"
-
-
-_STATE = r"(?P<book>\d+):(?P<sort>[nohlm]):(?P<stars>[0-5]):(?P<search>\d+)"
+STAR_ROW: Codec[int] = Codec("[0-5]", int, str)  # 0: all stars
+LIST_STATE: Codec[ListState] = record(
+    ListState, book_id=INT, sort=choice(SORTS), star_row=STAR_ROW, search_id=INT
+)
 
 
-def _state_from(match: re.Match[str]) -> ListState:
-    return ListState(int(match["book"]), SORTS[match["sort"]], int(match["stars"]), int(match["search"]))
+@dataclass(frozen=True, slots=True)
+class ReviewSource:
+    """A book's reviews in one sort and filter, five a page."""
+
+    state: ListState
+
+    async def fetch(self, interaction: discord.Interaction[BookClubBot], turn: Turn) -> ReviewPage:
+        return await service.load_page(
+            interaction.client.db,
+            require_guild(interaction),
+            self.state,
+            page=turn.page,
+            move=turn.move,
+            anchor=turn.anchor,
+            viewer_id=interaction.user.id,
+        )
+
+    def format(self, page: ReviewPage, owner_id: int) -> discord.ui.LayoutView:
+        return list_view(page, owner_id)
 
 
-class NavButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.LayoutView]],
-    template=rf"rv:nav:(?P<move>[fpnl]):(?P<owner>\d+):{_STATE}:(?P<page>\d+):(?P<anchor>\d+)",
-):
+MOVES: dict[str, Move] = {"f": "first", "p": "prev", "n": "next", "l": "last"}
+
+
+class NavButton(PageButton, template="rv:nav:{move}:{owner_id}:{state}:{page}:{anchor}"):
     """First / previous / next / last. Next and previous carry the edge review (keyset paging)."""
 
-    MOVES: ClassVar[dict[str, Move]] = {"f": "first", "p": "prev", "n": "next", "l": "last"}
-    LABELS: ClassVar[dict[str, str]] = {"f": "⏮", "p": "◀", "n": "▶", "l": "⏭"}
+    LABELS: ClassVar[dict[Move, str]] = {"first": "⏮", "prev": "◀", "next": "▶", "last": "⏭"}
+
+    move = Field(choice(MOVES))
+    state = Field(LIST_STATE)
+    anchor = Field(INT)
 
     def __init__(
-        self, move: str, owner_id: int, state: ListState, page: int, anchor: int, *, disabled: bool = False
+        self,
+        move: Move,
+        owner_id: int | None,
+        state: ListState,
+        page: int,
+        anchor: int,
+        *,
+        label: str = "",
+        disabled: bool = False,
     ) -> None:
         self.move = move
         self.owner_id = owner_id
@@ -58,41 +88,27 @@ class NavButton(
         self.anchor = anchor
         super().__init__(
             discord.ui.Button(
-                label=self.LABELS[move],
-                style=discord.ButtonStyle.secondary,
-                disabled=disabled,
-                custom_id=f"rv:nav:{move}:{owner_id}:{_state_id(state)}:{page}:{anchor}",
+                label=label or self.LABELS[move], style=discord.ButtonStyle.secondary, disabled=disabled
             )
         )
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> NavButton:
-        return cls(
-            match["move"], int(match["owner"]), _state_from(match), int(match["page"]), int(match["anchor"])
-        )
+    def source(self) -> ReviewSource:
+        return ReviewSource(self.state)
 
-    @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
-        await show_list(
-            interaction,
-            self.owner_id,
-            self.state,
-            page=self.page,
-            move=self.MOVES[self.move],
-            anchor=self.anchor,
-        )
+    def turn(self) -> Turn:
+        return Turn(self.page, self.move, self.anchor)
 
 
 class JumpModal(discord.ui.Modal, title="Jump to page"):
     """The page-number form; its custom id carries the list, `submit_modal` answers it."""
 
-    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(rf"rv:modal:jump:(?P<owner>\d+):{_STATE}:(?P<pages>\d+)")
+    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(
+        rf"rv:modal:jump:(?P<owner>{INT.pattern}):(?P<state>{LIST_STATE.pattern}):(?P<pages>{INT.pattern})"
+    )
 
     def __init__(self, owner_id: int, state: ListState, pages: int) -> None:
         super().__init__(
-            timeout=MODAL_TIMEOUT, custom_id=f"rv:modal:jump:{owner_id}:{_state_id(state)}:{pages}"
+            timeout=MODAL_TIMEOUT, custom_id=f"rv:modal:jump:{owner_id}:{LIST_STATE.format(state)}:{pages}"
         )
         page_input: discord.ui.TextInput[JumpModal] = discord.ui.TextInput(
             custom_id="page", placeholder=f"1 – {pages}", min_length=1, max_length=7
@@ -103,43 +119,43 @@ class JumpModal(discord.ui.Modal, title="Jump to page"):
     async def answer(
         cls, interaction: discord.Interaction[BookClubBot], match: re.Match[str], values: Submitted
     ) -> None:
-        pages = int(match["pages"])
-        page = service.check_jump(text_value(values, "page"), pages)
-        await show_list(interaction, int(match["owner"]), _state_from(match), page=page, move="page")
+        page = service.check_jump(text_value(values, "page"), int(match["pages"]))
+        source = ReviewSource(LIST_STATE.parse(match["state"]))
+        await turn_page(interaction, source, Turn(page), int(match["owner"]))
 
 
 class JumpButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.LayoutView]],
-    template=rf"rv:jump:(?P<owner>\d+):{_STATE}:(?P<pages>\d+)",
+    Control[discord.ui.Button[discord.ui.LayoutView]], template="rv:jump:{owner_id}:{state}:{pages}"
 ):
+    """The "Page k of n" button: asks for the page to jump to (`JumpModal`)."""
+
+    owner_id = Field(INT)
+    state = Field(LIST_STATE)
+    pages = Field(INT)
+
     def __init__(self, owner_id: int, state: ListState, pages: int, *, label: str = "Page …") -> None:
         self.owner_id = owner_id
         self.state = state
         self.pages = pages
         super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                disabled=pages <= 1,
-                custom_id=f"rv:jump:{owner_id}:{_state_id(state)}:{pages}",
-            )
+            discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, disabled=pages <= 1)
         )
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> JumpButton:
-        return cls(int(match["owner"]), _state_from(match), int(match["pages"]))
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
         await send_modal(interaction, JumpModal(self.owner_id, self.state, self.pages))
 
 
-class SortSelect(
-    discord.ui.DynamicItem[discord.ui.Select[discord.ui.LayoutView]],
-    template=r"rv:sort:(?P<owner>\d+):(?P<book>\d+):(?P<stars>[0-5]):(?P<search>\d+)",
-):
+# The sort and star menus carry the rest of the list's state; what they pick comes with the press.
+WITHOUT_SORT: Codec[ListState] = record(ListState, book_id=INT, star_row=STAR_ROW, search_id=INT)
+WITHOUT_STARS: Codec[ListState] = record(ListState, book_id=INT, sort=choice(SORTS), search_id=INT)
+
+
+class SortSelect(Control[discord.ui.Select[discord.ui.LayoutView]], template="rv:sort:{owner_id}:{state}"):
+    """The list's order; a new order starts again from the first page."""
+
+    owner_id = Field(INT)
+    state = Field(WITHOUT_SORT)
+
     def __init__(self, owner_id: int, state: ListState) -> None:
         self.owner_id = owner_id
         self.state = state
@@ -147,33 +163,22 @@ class SortSelect(
             discord.SelectOption(label=SORT_LABELS[sort], value=code, default=sort == state.sort)
             for code, sort in SORTS.items()
         ]
-        super().__init__(
-            discord.ui.Select(
-                options=options,
-                custom_id=f"rv:sort:{owner_id}:{state.book_id}:{state.star_row}:{state.search_id}",
-            )
-        )
+        super().__init__(discord.ui.Select(options=options))
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> SortSelect:
-        state = ListState(int(match["book"]), "newest", int(match["stars"]), int(match["search"]))
-        return cls(int(match["owner"]), state)
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
         code = self.item.values[0] if self.item.values else "n"
         if code not in SORTS:
             raise UserFacingError("Pick one of the listed sort orders.")
-        state = ListState(self.state.book_id, SORTS[code], self.state.star_row, self.state.search_id)
-        await show_list(interaction, self.owner_id, state, page=1, move="first")
+        state = replace(self.state, sort=SORTS[code])
+        await turn_page(interaction, ReviewSource(state), FIRST, self.owner_id)
 
 
-class StarsSelect(
-    discord.ui.DynamicItem[discord.ui.Select[discord.ui.LayoutView]],
-    template=r"rv:stars:(?P<owner>\d+):(?P<book>\d+):(?P<sort>[nohlm]):(?P<search>\d+)",
-):
+class StarsSelect(Control[discord.ui.Select[discord.ui.LayoutView]], template="rv:stars:{owner_id}:{state}"):
+    """The list's star filter (whole stars, or all); a new filter starts again from the first page."""
+
+    owner_id = Field(INT)
+    state = Field(WITHOUT_STARS)
+
     def __init__(self, owner_id: int, state: ListState) -> None:
         self.owner_id = owner_id
         self.state = state
@@ -182,27 +187,14 @@ class StarsSelect(
             discord.SelectOption(label=plural(n, "star"), value=str(n), default=state.star_row == n)
             for n in range(5, 0, -1)
         ]
-        super().__init__(
-            discord.ui.Select(
-                options=options,
-                custom_id=f"rv:stars:{owner_id}:{state.book_id}:{state.sort_code}:{state.search_id}",
-            )
-        )
+        super().__init__(discord.ui.Select(options=options))
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> StarsSelect:
-        state = ListState(int(match["book"]), SORTS[match["sort"]], 0, int(match["search"]))
-        return cls(int(match["owner"]), state)
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
         value = self.item.values[0] if self.item.values else "0"
         if value not in {"0", "1", "2", "3", "4", "5"}:
             raise UserFacingError("Pick a star row from the list.")
-        state = ListState(self.state.book_id, self.state.sort, int(value), self.state.search_id)
-        await show_list(interaction, self.owner_id, state, page=1, move="first")
+        state = replace(self.state, star_row=int(value))
+        await turn_page(interaction, ReviewSource(state), FIRST, self.owner_id)
 
 
 def list_view(page: ReviewPage, owner_id: int) -> discord.ui.LayoutView:
@@ -231,11 +223,11 @@ def list_view(page: ReviewPage, owner_id: int) -> discord.ui.LayoutView:
         at_start, at_end = page.page <= 1, page.page >= page.pages
         container.add_item(
             row_of(
-                NavButton("f", owner_id, state, 1, 0, disabled=at_start),
-                NavButton("p", owner_id, state, max(page.page - 1, 1), first_id, disabled=at_start),
+                NavButton("first", owner_id, state, 1, 0, disabled=at_start),
+                NavButton("prev", owner_id, state, max(page.page - 1, 1), first_id, disabled=at_start),
                 JumpButton(owner_id, state, page.pages, label=f"Page {page.page} of {page.pages}"),
-                NavButton("n", owner_id, state, min(page.page + 1, page.pages), last_id, disabled=at_end),
-                NavButton("l", owner_id, state, page.pages, 0, disabled=at_end),
+                NavButton("next", owner_id, state, min(page.page + 1, page.pages), last_id, disabled=at_end),
+                NavButton("last", owner_id, state, page.pages, 0, disabled=at_end),
             )
         )
     container.add_item(row_of(SortSelect(owner_id, state)))
@@ -245,73 +237,15 @@ def list_view(page: ReviewPage, owner_id: int) -> discord.ui.LayoutView:
     return view
 
 
-async def render_list(
-    interaction: discord.Interaction[BookClubBot],
-    owner_id: int,
-    state: ListState,
-    *,
-    page: int,
-    move: Move,
-    anchor: int = 0,
-) -> discord.ui.LayoutView:
-    assert interaction.guild_id is not None
-    loaded = await service.load_page(
-        interaction.client.db,
-        interaction.guild_id,
-        state,
-        page=page,
-        move=move,
-        anchor=anchor,
-        viewer_id=owner_id,
-    )
-    return list_view(loaded, owner_id)
-
-
-async def show_list(
-    interaction: discord.Interaction[BookClubBot],
-    owner_id: int,
-    state: ListState,
-    *,
-    page: int,
-    move: Move,
-    anchor: int = 0,
-) -> None:
-    """The owner's list moves in place; anyone else gets their own ephemeral copy at that page."""
-    require_guild(interaction)
-    viewer = interaction.user.id
-    if viewer == owner_id:
-        view = await render_list(interaction, owner_id, state, page=page, move=move, anchor=anchor)
-        await interaction.response.edit_message(view=view)
-    else:
-        view = await render_list(interaction, viewer, state, page=page, move=move, anchor=anchor)
-        await interaction.response.send_message(view=view, ephemeral=True)
-
-
 # -- the book page's "Reviews" button -----------------------------------------------------
-class OpenReviewsButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.LayoutView]],
-    template=r"rv:open:(?P<book>\d+)",
-):
+class OpenReviewsButton(Control[discord.ui.Button[discord.ui.LayoutView]], template="rv:open:{book_id}"):
     """The book page's "Reviews" button: the list, for the presser (ephemeral)."""
+
+    book_id = Field(INT)
 
     def __init__(self, book_id: int) -> None:
         self.book_id = book_id
-        super().__init__(
-            discord.ui.Button(
-                label="Reviews", style=discord.ButtonStyle.primary, custom_id=f"rv:open:{book_id}"
-            )
-        )
+        super().__init__(discord.ui.Button(label="Reviews", style=discord.ButtonStyle.primary))
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> OpenReviewsButton:
-        return cls(int(match["book"]))
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[BookClubBot]) -> None:
-        require_guild(interaction)
-        view = await render_list(
-            interaction, interaction.user.id, ListState(self.book_id), page=1, move="first"
-        )
-        await interaction.response.send_message(view=view, ephemeral=True)
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
+        await open_pages(interaction, ReviewSource(ListState(self.book_id)), ephemeral=True)
