@@ -1,26 +1,15 @@
-"""Shared UI pieces: `club_bot`, `require_guild`, `cannot_post`, and `guarded` for DynamicItem callbacks.
+"""Shared UI pieces: `require_guild` and `cannot_post`.
 
-Every control is a restart-proof DynamicItem that checks who pressed it itself, so there is no base View.
+Controls share their base in `bot.ui.items` (`Control`), lists their pager in `bot.ui.pager`.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any
 
 import discord
 
 from bot.errors import UserFacingError
-from bot.tree import report_error
-
-if TYPE_CHECKING:
-    from bot.client import BookClubBot
-
-
-def club_bot(interaction: discord.Interaction[Any]) -> BookClubBot:
-    """The bot behind a `DynamicItem`'s interaction (typed `Any` by discord.py's callback signature)."""
-    return cast("BookClubBot", interaction.client)
 
 
 def require_guild(interaction: discord.Interaction[Any]) -> int:
@@ -48,20 +37,3 @@ def cannot_post(channel: discord.TextChannel | discord.Thread) -> str | None:
     if missing:
         return f"I can't post in {channel.mention}: I need the {' and '.join(missing)} permission there."
     return None
-
-
-ItemT = TypeVar("ItemT")
-Callback = Callable[[ItemT, "discord.Interaction[Any]"], Coroutine[Any, Any, None]]
-
-
-def guarded(callback: Callback[ItemT]) -> Callback[ItemT]:
-    """Answer errors like the tree does: discord.py only logs a DynamicItem callback's exceptions."""
-
-    @functools.wraps(callback)
-    async def wrapper(self: ItemT, interaction: discord.Interaction[Any]) -> None:
-        try:
-            await callback(self, interaction)
-        except Exception as error:
-            await report_error(interaction, error)
-
-    return wrapper
