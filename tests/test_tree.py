@@ -23,6 +23,7 @@ from bot.db import Database
 from bot.db.meta import get_meta, set_meta
 from bot.errors import UserFacingError
 from bot.tree import STORAGE_TEXT, STORAGE_TEXT_PARTLY, WindowedAdapter, describe, is_storage_fault
+from tests.components import custom_ids
 from tests.conftest import BotFactory, Clock, Club
 from tests.helpers import seed_book
 
@@ -348,30 +349,11 @@ async def test_a_star_button_on_a_read_only_database_says_nothing_was_saved(club
     page = await club.admin.slash(club.channel, "book show", book=f"book:{book.book_id}")
     assert page.response is not None
     await club.db._writer.execute("PRAGMA query_only = ON")
-    [star] = [
-        cid for cid in custom_ids_of(page.response.message) if cid.startswith("rate:") and cid.endswith(":8")
-    ]
+    [star] = [cid for cid in custom_ids(page.response.components, "rate:") if cid.endswith(":8")]
     pressed = await club.alice.click(page.response.message, custom_id=star)
     assert answers(pressed) == [STORAGE_TEXT]
     assert club.bot.storage_fault is not None
     assert await club.db.fetchval("SELECT count(*) FROM ratings") == 0
-
-
-def custom_ids_of(message: discord.Message) -> list[str]:
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("custom_id"), str):
-                found.append(node["custom_id"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk([component.to_dict() for component in message.components])  # type: ignore[attr-defined]
-    return found
 
 
 def test_storage_faults_are_told_from_bugs() -> None:
