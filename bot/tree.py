@@ -4,13 +4,16 @@ Every interaction is answered inside `answering(interaction)` (the tree's check 
 `Control` for buttons and menus, `answer_form` for modals). From there on, in that task:
 
 - a database commit marks the interaction as *committed* (`committed`): its change is saved, so
-  whatever fails afterwards, `report_error` never tells the member it failed (it logs instead);
+  whatever fails afterwards, `report_error` never tells the member it failed (it logs instead).
+  Any commit counts, a lookup storing a provider's book in the catalogue too, hence the neutral
+  "Done: that went through" (`SAVED_TEXT`);
 - the first response goes through `WindowedAdapter`, which keeps every retry of it inside
   Discord's 3-second window instead of discord.py's 1 s, 3 s, 5 s… back-off.
 
-Commands whose write may wait (a review, an import, a digest set-up) defer before writing and
-follow up; quick single-row writes (a rating, a shelf move) write, then answer in one response,
-well inside the window.
+Chosen for writes: commands whose work may take long (a review with its card, an import, a
+search) defer before it and follow up; quick writes of a few rows (a rating, a shelf move, a goal)
+write, then answer in one response, well inside the window, and a reply failing after such a
+write is still never called a failed change (see above).
 """
 
 from __future__ import annotations
