@@ -37,6 +37,12 @@ test: $(VENV)/.dev-stamp
 floors: $(VENV)/.dev-stamp
 	BOOKCLUB_CHECK_FLOORS=1 $(BIN)/python -m pytest -q -rs tests/test_floors.py
 
+# The hostile suite (tests/hostile) with many more generated inputs than `make test` runs, a new
+# seed each time; it prints how many inputs each command family tried.
+.PHONY: fuzz
+fuzz: $(VENV)/.dev-stamp
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/hostile
+
 bench: $(VENV)/.dev-stamp
 	$(BIN)/python -m bench
 

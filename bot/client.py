@@ -23,7 +23,8 @@ from bot.books.service import BookService
 from bot.config import Settings
 from bot.db import Database
 from bot.db.meta import get_meta, remember_member, set_meta
-from bot.tree import BookClubTree
+from bot.models.health import StorageFault
+from bot.tree import BookClubTree, StorageHealth, is_storage_fault, note_commit
 from bot.ui.persistent import PERSISTENT_ITEMS
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,19 @@ class BookClubBot(commands.Bot):
         self.failed_extensions: dict[str, BaseException] = {}
         self.sync_on_start = True  # `python -m bot sync` turns it off and forces one sync itself
         self._known_names: dict[tuple[int, int], str] = {}
+        # Whether the database takes writes: every commit says it does (and marks the interaction
+        # being answered, see bot.tree); a storage fault answered by the tree says it does not.
+        self.storage = StorageHealth(clock)
+        db.on_commit = self._committed
+
+    @property
+    def storage_fault(self) -> StorageFault | None:
+        """Since when, and why, the database refuses writes; None while it takes them."""
+        return self.storage.fault
+
+    def _committed(self) -> None:
+        self.storage.succeeded()
+        note_commit()
 
     async def setup_hook(self) -> None:
         await self.db.migrate()
@@ -143,7 +157,10 @@ class BookClubBot(commands.Bot):
             return
         try:
             await remember_member(self.db, interaction.guild_id, user.id, user.display_name)
-        except sqlite3.Error:  # a name is nice to have; the command itself must still run
-            log.warning("could not store the display name of %s", user.id, exc_info=True)
+        except sqlite3.Error as exc:  # a name is nice to have; the command itself must still run
+            if is_storage_fault(exc):
+                self.storage.failed(exc)  # logged once per fault, not once per interaction
+            else:
+                log.warning("could not store the display name of %s", user.id, exc_info=True)
             return
         self._known_names[key] = user.display_name

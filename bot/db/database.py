@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -82,6 +82,8 @@ class Database:
         self._writer = writer
         self._reader = reader
         self._lock = asyncio.Lock()
+        # Told after every commit of `transaction()`: the bot learns that a write went through.
+        self.on_commit: Callable[[], None] | None = None
 
     # -- reads ---------------------------------------------------------------------------
     async def fetchall(self, query: str, params: Params = ()) -> list[sqlite3.Row]:
@@ -121,6 +123,9 @@ class Database:
                 # Unconditional: a ROLLBACK outside a transaction is a no-op in sqlite3.
                 await self._writer.rollback()
                 raise
+            else:
+                if self.on_commit is not None:
+                    self.on_commit()
             finally:
                 _IN_TRANSACTION.reset(token)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 import discord
 
-from bot.tree import report_error
+from bot.tree import answering, report_error
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot
@@ -75,6 +75,7 @@ async def answer_form(interaction: discord.Interaction[BookClubBot], forms: tupl
     for form in forms:
         match = form.TEMPLATE.fullmatch(custom_id)
         if match is not None:
+            answering(interaction)
             try:
                 await form.answer(interaction, match, submitted_values(interaction))
             except Exception as error:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, cast, o
 import discord
 
 from bot.errors import UserFacingError
-from bot.tree import report_error
+from bot.tree import answering, report_error
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot
@@ -266,6 +266,7 @@ class Control(discord.ui.DynamicItem[ItemT], template=NEVER):
         return cls(**cls.parse_fields(match))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        answering(interaction)
         try:
             owner = None if self._owner is None else getattr(self, self._owner)
             if owner is not None and interaction.user.id != owner:  # a None owner: anyone may

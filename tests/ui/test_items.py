@@ -192,3 +192,4 @@ async def test_errors_in_act_are_answered(club: Club, caplog: pytest.LogCaptureF
     [logged] = [record for record in caplog.records if record.name == "bot.tree"]
     assert logged.exc_info is not None
     assert str(logged.exc_info[1]) == "a bug"
+    assert club.take_errors() == (logged.exc_info[1],)  # the bug is the test's own

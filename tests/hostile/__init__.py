@@ -1,0 +1,1 @@
+"""The standing hostile suite: generated bad inputs per command family, run through simcord."""
