@@ -36,8 +36,10 @@ async def post_card(interaction: discord.Interaction[BookClubBot], review_id: in
     if review.message_id is not None and review.channel_id is not None:
         posted = guild.get_channel_or_thread(review.channel_id)
         if isinstance(posted, discord.TextChannel | discord.Thread):
-            try:
-                await posted.get_partial_message(review.message_id).edit(view=view)
+            try:  # discord.py adds the client's allowed_mentions to an edit only along with content
+                await posted.get_partial_message(review.message_id).edit(
+                    view=view, allowed_mentions=discord.AllowedMentions.none()
+                )
             except discord.NotFound:
                 pass  # the card was deleted: post a new one below
             except discord.HTTPException:
