@@ -95,14 +95,6 @@ async def delete_review_in(conn: aiosqlite.Connection, review: Review) -> bool:
     return True
 
 
-async def set_card(
-    db: Database, review_id: int, channel_id: int | None, message_id: int | None, thread_id: int | None
-) -> None:
-    """Remember (or forget, with Nones) where a review's card is posted."""
-    query = "UPDATE reviews SET channel_id = ?, message_id = ?, thread_id = ? WHERE review_id = ?"
-    await db.execute(query, (channel_id, message_id, thread_id, review_id))
-
-
 async def toggle_like(db: Database, review_id: int, user_id: int) -> tuple[bool, int] | None:
     """Like or unlike; returns (liked now, likes) or None when the review is gone.
 

@@ -187,13 +187,6 @@ async def load_card(db: Database, guild_id: int, review_id: int) -> ReviewCard |
     return await store.get_review_card(db, guild_id, review_id)
 
 
-async def card_posted(
-    db: Database, review_id: int, channel_id: int | None, message_id: int | None, thread_id: int | None
-) -> None:
-    """Remember (or forget, with Nones) where a review's card is posted."""
-    await writes.set_card(db, review_id, channel_id, message_id, thread_id)
-
-
 async def set_reviews_channel(db: Database, guild_id: int, channel_id: int | None) -> None:
     await store.set_reviews_channel(db, guild_id, channel_id)
 
