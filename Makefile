@@ -28,7 +28,14 @@ test: $(VENV)/.dev-stamp
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/deptry .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+
+# Every runtime dependency at its lowest allowed version, in a throwaway venv (needs the package index).
+.PHONY: floors
+floors: $(VENV)/.dev-stamp
+	BOOKCLUB_CHECK_FLOORS=1 $(BIN)/python -m pytest -q -rs tests/test_floors.py
 
 bench: $(VENV)/.dev-stamp
 	$(BIN)/python -m bench
