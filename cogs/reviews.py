@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -17,6 +18,7 @@ from bot.ui.reviews import (
     book_heading,
     confirm_delete_view,
     open_review_modal,
+    reconcile_cards,
     remove_card,
     submit_modal,
 )
@@ -35,6 +37,13 @@ class Reviews(commands.Cog):
 
     def __init__(self, bot: BookClubBot) -> None:
         self.bot = bot
+        self._reconciling = asyncio.Lock()  # READY comes again after a reconnect
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Finish posting the review cards a crash left half-posted (after READY: channels are known)."""
+        async with self._reconciling:
+            await reconcile_cards(self.bot)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[BookClubBot]) -> None:

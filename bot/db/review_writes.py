@@ -95,17 +95,16 @@ async def delete_review_in(conn: aiosqlite.Connection, review: Review) -> bool:
     return True
 
 
-async def set_card(
-    db: Database, review_id: int, channel_id: int | None, message_id: int | None, thread_id: int | None
-) -> None:
-    """Remember (or forget, with Nones) where a review's card is posted."""
-    query = "UPDATE reviews SET channel_id = ?, message_id = ?, thread_id = ? WHERE review_id = ?"
-    await db.execute(query, (channel_id, message_id, thread_id, review_id))
-
-
 async def toggle_like(db: Database, review_id: int, user_id: int) -> tuple[bool, int] | None:
-    """Like or unlike; returns (liked now, likes) or None when the review is gone."""
+    """Like or unlike; returns (liked now, likes) or None when the review is gone.
+
+    The review is looked for inside the write transaction: a delete that landed after the caller
+    read it would otherwise fail the like's foreign key (`INSERT OR IGNORE` does not cover those).
+    """
     async with db.transaction() as conn:
+        found = await conn.execute_fetchall("SELECT 1 FROM reviews WHERE review_id = ?", (review_id,))
+        if not list(found):
+            return None
         cursor = await conn.execute(
             "INSERT OR IGNORE INTO review_likes (review_id, user_id) VALUES (?, ?)", (review_id, user_id)
         )

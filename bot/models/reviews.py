@@ -60,3 +60,15 @@ class HistoryEntry:
     stars_x2: int | None
     body: str
     spoiler: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CardIntent:
+    """A review card being posted: recorded before it is sent, gone once it and its thread are recorded."""
+
+    review_id: int
+    guild_id: int
+    channel_id: int
+    nonce: str  # sent with the card: Discord returns the earlier message for a repeated nonce
+    message_id: int | None  # set once sent; then only the thread is left to settle
+    created_at: datetime

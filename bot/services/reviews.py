@@ -21,8 +21,9 @@ from bot.db.ratings import write_rating_in
 from bot.db.reviews import PageRequest, Sort
 from bot.errors import UserFacingError
 from bot.models.books import Book
-from bot.models.reviews import MAX_REVIEW, Review, ReviewCard, ReviewDraft, ReviewLine
+from bot.models.reviews import Review, ReviewCard, ReviewDraft, ReviewLine
 from bot.models.stats import plural
+from bot.services import review_text
 from bot.services.stats import stars_text
 
 PER_PAGE = 5
@@ -42,18 +43,6 @@ _SPOILER = re.compile(r"\|\|(.+?)\|\|", re.DOTALL)
 
 
 # -- input ---------------------------------------------------------------------------------
-def clean_body(text: str) -> str:
-    """The review text to store, or a UserFacingError for an empty or over-long one."""
-    body = text.strip()
-    if not body:
-        raise UserFacingError("Your review is empty; write a few words about the book.")
-    if len(body) > MAX_REVIEW:
-        raise UserFacingError(
-            f"Your review is {len(body):,} characters; keep it within {MAX_REVIEW:,}. Nothing was saved."
-        )
-    return body
-
-
 def fts_match(text: str) -> str:
     """A safe FTS5 query from what a member typed: every word quoted, operators never passed on.
 
@@ -94,7 +83,7 @@ async def save_review(
 
     Returns the stored review and whether it was new.
     """
-    body = clean_body(text)
+    body = review_text.clean_body(text)
     async with db.transaction() as conn:
         existing = await store.get_review_in(conn, guild_id, book_id, user_id)
         if existing is None:
@@ -196,13 +185,6 @@ async def require_line(db: Database, guild_id: int, review_id: int) -> ReviewLin
 async def load_card(db: Database, guild_id: int, review_id: int) -> ReviewCard | None:
     """A review's card: the review with its reviewer and book, and where the server posts cards."""
     return await store.get_review_card(db, guild_id, review_id)
-
-
-async def card_posted(
-    db: Database, review_id: int, channel_id: int | None, message_id: int | None, thread_id: int | None
-) -> None:
-    """Remember (or forget, with Nones) where a review's card is posted."""
-    await writes.set_card(db, review_id, channel_id, message_id, thread_id)
 
 
 async def set_reviews_channel(db: Database, guild_id: int, channel_id: int | None) -> None:

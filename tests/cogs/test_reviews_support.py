@@ -77,3 +77,22 @@ def message_text(message: discord.Message | Any) -> str:
 
 def header_of(text: str) -> str:
     return next(line for line in text.splitlines() if line.startswith(("Displaying", "No reviews")))
+
+
+Snapshot = dict[str, list[tuple[object, ...]]]
+
+
+async def snapshot(db: Database) -> Snapshot:
+    """Every row of every table, to show that a refused input changed nothing.
+
+    `members` is left out: any interaction notes the member's display name, whatever it asks.
+    """
+    tables = await db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    )
+    found: Snapshot = {}
+    for (name,) in tables:
+        if name != "members":
+            rows = await db.fetchall(f'SELECT * FROM "{name}"')
+            found[name] = sorted((tuple(row) for row in rows), key=repr)
+    return found

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.db import Database
+from bot.db import review_cards as cards
 from bot.db import review_writes as writes
 from bot.db import reviews as store
 from bot.db.books import fts_query
@@ -176,12 +176,6 @@ async def test_likes_toggle_and_vanish_with_the_review(db: Database) -> None:
     assert await db.fetchval("SELECT count(*) FROM review_likes") == 0  # cascaded
 
 
-@pytest.mark.xfail(
-    raises=sqlite3.IntegrityError,
-    strict=True,
-    reason="toggle_like promises None for a gone review, but its INSERT OR IGNORE does not ignore "
-    "the foreign-key failure; the like service checks first, so only a race reaches it",
-)
 async def test_liking_a_gone_review_is_none(db: Database) -> None:
     assert await writes.toggle_like(db, 404, BOB) is None
 
@@ -189,11 +183,12 @@ async def test_liking_a_gone_review_is_none(db: Database) -> None:
 async def test_cards_channels_searches_and_the_spoiler_gate(db: Database) -> None:
     book_id = (await seed_book(db)).book_id
     review_id = await write(db, book_id, ALICE)
-    await writes.set_card(db, review_id, 5, 6, 7)
+    await cards.record_card_message(db, review_id, 5, 6)
+    await cards.record_card_thread(db, review_id, 7)
     review = await store.get_review_by_id(db, GUILD, review_id)
     assert review is not None
     assert (review.channel_id, review.message_id, review.thread_id) == (5, 6, 7)
-    await writes.set_card(db, review_id, None, None, None)
+    await cards.forget_card(db, review_id)
     review = await store.get_review_by_id(db, GUILD, review_id)
     assert review is not None
     assert (review.channel_id, review.message_id, review.thread_id) == (None, None, None)

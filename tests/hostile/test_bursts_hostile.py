@@ -152,11 +152,6 @@ async def test_bursts_of_generated_ratings_keep_the_histogram(club: Club) -> Non
     probe.finish()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 4 (reviews, not owned here): a like racing a delete fails its foreign key "
-    "(IntegrityError) and is answered 'Sorry…' instead of 'That review is gone'",
-)
 async def test_likes_racing_the_delete_of_their_review_are_told_it_is_gone(club: Club) -> None:
     book = await seed_book(club.db)
     readers = [member_named(club, f"reader {n}") for n in range(20)]

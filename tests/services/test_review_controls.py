@@ -8,6 +8,7 @@ import pytest
 
 from bot.db import Database
 from bot.db.ratings import write_rating_in
+from bot.db.review_writes import toggle_like
 from bot.errors import UserFacingError
 from bot.services import reviews as service
 from bot.services.reviews import ListState
@@ -86,3 +87,14 @@ async def test_a_search_id_is_zero_without_a_search(db: Database) -> None:
     assert await service.search_id(db, "war and peace") == first
     with pytest.raises(UserFacingError):
         await service.search_id(db, "!!!")
+
+
+async def test_a_like_of_a_review_deleted_after_it_was_read_is_gone(db: Database) -> None:
+    book = await seed_book(db)
+    (review_id,) = await seed_reviews(db, GUILD, book.book_id, 1, first_user=7)
+    review = await service.require_review_by_id(db, GUILD, review_id)
+    await service.delete_review(db, review)
+    assert await toggle_like(db, review_id, 8) is None  # not a foreign-key error
+    assert await db.fetchval("SELECT count(*) FROM review_likes") == 0
+    with pytest.raises(UserFacingError, match="That review is gone"):
+        await service.like(db, GUILD, review_id, 8)

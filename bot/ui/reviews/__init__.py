@@ -21,7 +21,7 @@ from bot.ui.reviews.listing import (
     SortSelect,
     StarsSelect,
 )
-from bot.ui.reviews.posting import remove_card
+from bot.ui.reviews.posting import reconcile_cards, remove_card
 from bot.ui.reviews.text import book_heading
 from bot.ui.reviews.writing import ReviewModal, WriteReviewButton, open_review_modal
 
@@ -44,6 +44,7 @@ __all__ = [
     "book_heading",
     "confirm_delete_view",
     "open_review_modal",
+    "reconcile_cards",
     "remove_card",
     "review_actions",
     "submit_modal",

@@ -50,7 +50,9 @@ class LikeButton(Control[discord.ui.Button[discord.ui.LayoutView]], template="rv
         if self.on_card:
             card = await service.load_card(db, guild_id, review.review_id)
             if card is not None:
-                await interaction.response.edit_message(view=card_view(card))
+                await interaction.response.edit_message(
+                    view=card_view(card), allowed_mentions=discord.AllowedMentions.none()
+                )
                 return
         verb = "liked" if liked else "no longer like"
         await interaction.response.send_message(

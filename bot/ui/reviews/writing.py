@@ -10,6 +10,7 @@ import discord
 from bot.errors import UserFacingError
 from bot.models.books import Book
 from bot.models.reviews import MAX_REVIEW, Review
+from bot.services import review_text
 from bot.services import reviews as service
 from bot.services.stats import stars_text, stars_value
 from bot.ui.base import require_guild
@@ -73,7 +74,7 @@ class ReviewModal(discord.ui.Modal):
         if not stars.isdigit() or int(stars) not in STAR_CHOICES:
             raise UserFacingError("Pick how many stars you give the book.")
         text = text_value(values, "body")
-        service.clean_body(text)  # answer bad text before deferring
+        review_text.clean_body(text)  # answer bad text before deferring
         db = interaction.client.db
         book = await service.require_book(db, int(match["book"]))
         await interaction.response.defer(ephemeral=True, thinking=True)
