@@ -1,21 +1,60 @@
-"""Shared UI pieces: `club_bot`, `require_guild`, `cannot_post`, and `guarded` for DynamicItem callbacks.
+"""Shared UI pieces: `club_bot`, `require_guild`, `cannot_post`, `guarded` for DynamicItem callbacks,
+and the two rules of answering: `edit_in_place` (mentions stay off) and `after_saving`.
 
 Every control is a restart-proof DynamicItem that checks who pressed it itself, so there is no base View.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Coroutine
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import discord
+from discord.utils import MISSING
 
 from bot.errors import UserFacingError
 from bot.tree import report_error
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot
+
+log = logging.getLogger(__name__)
+
+# Stated on every edit rather than left to discord.py, which adds the client's default to some
+# edits only: `Message.edit`/`PartialMessage.edit` without `content` go out with no
+# `allowed_mentions` at all, so an edited text could ping. (The payload audit in tests/conftest.py
+# checks every message and edit.)
+NO_MENTIONS = discord.AllowedMentions.none()
+SAVED_NOT_SHOWN = "Your change is saved, but I could not show it here."
+
+
+async def edit_in_place(
+    interaction: discord.Interaction[Any],
+    *,
+    view: discord.ui.View | discord.ui.LayoutView | None,
+    content: str | None = MISSING,
+) -> None:
+    """Answer a control by editing the message it sits on, mentions disabled."""
+    await interaction.response.edit_message(content=content, view=view, allowed_mentions=NO_MENTIONS)
+
+
+@contextlib.asynccontextmanager
+async def after_saving() -> AsyncIterator[None]:
+    """Around the answer to a change that is already committed: if showing it fails, the member is
+    told the change is saved (never "something went wrong"), and the failure is logged.
+
+    Refusals raised while answering (a book gone meanwhile) pass through as they are.
+    """
+    try:
+        yield
+    except UserFacingError:
+        raise
+    except Exception as error:
+        log.error("a saved change could not be shown", exc_info=error)
+        raise UserFacingError(SAVED_NOT_SHOWN) from error
 
 
 def club_bot(interaction: discord.Interaction[Any]) -> BookClubBot:
