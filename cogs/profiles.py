@@ -9,7 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.models.stats import plural
+from bot.render import NAME, plain
 from bot.services.profiles import follow, load_profile, set_reading_goal, unfollow
+from bot.ui.base import after_saving
 from bot.ui.profiles import profile_view
 
 if TYPE_CHECKING:
@@ -49,7 +51,10 @@ class Profiles(commands.Cog):
             followee_is_bot=member.bot,
             now=self.bot.clock(),
         )
-        await interaction.response.send_message(f"You now follow **{member.display_name}**.", ephemeral=True)
+        async with after_saving():
+            await interaction.response.send_message(
+                f"You now follow **{plain(member.display_name, NAME)}**.", ephemeral=True
+            )
 
     @app_commands.command(name="unfollow")
     @app_commands.guild_only()
@@ -64,9 +69,10 @@ class Profiles(commands.Cog):
             member.id,
             followee_name=member.display_name,
         )
-        await interaction.response.send_message(
-            f"You no longer follow **{member.display_name}**.", ephemeral=True
-        )
+        async with after_saving():
+            await interaction.response.send_message(
+                f"You no longer follow **{plain(member.display_name, NAME)}**.", ephemeral=True
+            )
 
     @app_commands.command(name="goal")
     @app_commands.guild_only()
@@ -77,9 +83,10 @@ class Profiles(commands.Cog):
         year = await set_reading_goal(
             self.bot.db, interaction.guild_id, interaction.user.id, books, self.bot.clock()
         )
-        await interaction.response.send_message(
-            f"Your {year} goal: {plural(books, 'book')}. Good reading!", ephemeral=True
-        )
+        async with after_saving():
+            await interaction.response.send_message(
+                f"Your {year} goal: {plural(books, 'book')}. Good reading!", ephemeral=True
+            )
 
 
 async def setup(bot: BookClubBot) -> None:

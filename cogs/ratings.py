@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.services.ratings import parse_stars, rate_book, unrate_book
+from bot.ui.base import after_saving
 from cogs._options import BookOption
 
 if TYPE_CHECKING:
@@ -38,7 +39,8 @@ class Ratings(commands.Cog):
             parse_stars(stars),
             self.bot.clock(),
         )
-        await interaction.response.send_message(change.message, ephemeral=True)
+        async with after_saving():
+            await interaction.response.send_message(change.message, ephemeral=True)
 
     @app_commands.command(name="unrate")
     @app_commands.guild_only()
@@ -49,7 +51,8 @@ class Ratings(commands.Cog):
         change = await unrate_book(
             self.bot.db, interaction.guild_id, interaction.user.id, book.book_id, self.bot.clock()
         )
-        await interaction.response.send_message(change.message, ephemeral=True)
+        async with after_saving():
+            await interaction.response.send_message(change.message, ephemeral=True)
 
 
 async def setup(bot: BookClubBot) -> None:

@@ -10,8 +10,9 @@ from discord.ext import commands
 
 from bot.models.shelves import Shelf
 from bot.services.shelves import record_progress, shelve_book, unshelve_book
+from bot.ui.base import after_saving
 from bot.ui.pager import open_pages
-from bot.ui.shelves import ShelfSource, finish_view
+from bot.ui.shelves import ShelfSource, finish_view, progress_text
 from cogs._options import BookOption
 
 if TYPE_CHECKING:
@@ -34,7 +35,8 @@ class Shelves(commands.Cog):
         change = await shelve_book(
             self.bot.db, interaction.guild_id, interaction.user.id, book.book_id, shelf, self.bot.clock()
         )
-        await interaction.response.send_message(change.message, ephemeral=True)
+        async with after_saving():
+            await interaction.response.send_message(change.message, ephemeral=True)
 
     @shelf.command(name="remove")
     @app_commands.describe(book="Title, ISBN or Open Library id")
@@ -42,7 +44,8 @@ class Shelves(commands.Cog):
         """Take a book off your shelves."""
         assert interaction.guild_id is not None
         change = await unshelve_book(self.bot.db, interaction.guild_id, interaction.user.id, book.book_id)
-        await interaction.response.send_message(change.message, ephemeral=True)
+        async with after_saving():
+            await interaction.response.send_message(change.message, ephemeral=True)
 
     @shelf.command(name="show")
     @app_commands.describe(member="Whose shelves (yours when empty)", shelf="One shelf (all when empty)")
@@ -81,13 +84,14 @@ class Shelves(commands.Cog):
             percent=percent,
             now=self.bot.clock(),
         )
-        text = f"**{interaction.user.display_name}** {progress.phrase} in *{progress.title}*."
-        if progress.finished:
-            text += "\nThat's the end! Mark it read — and rate it — with a click:"
-            view = finish_view(interaction.user.id, progress.book_id)
-            await interaction.response.send_message(text, view=view)
-        else:
-            await interaction.response.send_message(text)
+        text = progress_text(interaction.user, progress)
+        async with after_saving():
+            if progress.finished:
+                text += "\nThat's the end! Mark it read — and rate it — with a click:"
+                view = finish_view(interaction.user.id, progress.book_id)
+                await interaction.response.send_message(text, view=view)
+            else:
+                await interaction.response.send_message(text)
 
 
 async def setup(bot: BookClubBot) -> None:

@@ -19,6 +19,7 @@ from bot.db import Database
 from bot.db.books import autocomplete_books, find_book, get_book, search_books
 from bot.errors import BookGone, UserFacingError
 from bot.models.books import Book, BookData
+from bot.render import clip, one_line, plain
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ def _not_found(parsed: ParsedQuery, *, live: bool) -> UserFacingError:
             f"{prefix}No book with {what} {parsed.ref.value} is known yet; try /book search."
         )
     return UserFacingError(
-        f"{prefix}No book matches “{parsed.text}”. Try /book search, or pick from the suggestions."
+        f"{prefix}No book matches “{plain(parsed.text, MAX_QUERY)}”. Try /book search, or pick from the suggestions."
     )
 
 
@@ -148,7 +149,7 @@ class SearchHit:
             text += f" by {', '.join(self.authors[:2])}"
         if self.year:
             text += f" ({self.year})"
-        return text if len(text) <= 100 else text[:99] + "…"
+        return clip(one_line(text), 100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +291,7 @@ async def suggest(db: Database, books: BookService, typed: str, *, wait: float) 
     if not typed:
         return []
     local = await autocomplete_books(db, typed, limit=MAX_SUGGESTIONS)
-    found = [(book.byline[:100], choice_value(book)) for book in local]
+    found = [(clip(one_line(book.byline), 100), choice_value(book)) for book in local]
     if len(found) < MAX_SUGGESTIONS and len(typed) >= REMOTE_MIN_CHARS and books.online:
         known = {value for _, value in found}
         known |= {f"ol:{book.ol_work_id}" for book in local if book.ol_work_id}

@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.db import Database
 from bot.db.ratings import RatingWrite, write_rating_in
 from bot.errors import BookGone, UserFacingError
+from bot.render import TITLE, plain
 from bot.services.stats import stars_text, stars_value
 
 
@@ -33,15 +34,16 @@ class RatingChange:
     @property
     def message(self) -> str:
         """What the member is told, e.g. `You rated *Dune* ★★★★½ (4.5).`"""
+        title = plain(self.title, TITLE)
         if self.stars_x2 is None:
             assert self.previous_x2 is not None
-            return f"Removed your {stars_text(self.previous_x2)} rating of *{self.title}*."
+            return f"Removed your {stars_text(self.previous_x2)} rating of *{title}*."
         given = f"{stars_text(self.stars_x2)} ({stars_value(self.stars_x2)})"
         if self.previous_x2 is None:
-            return f"You rated *{self.title}* {given}."
+            return f"You rated *{title}* {given}."
         if self.previous_x2 == self.stars_x2:
-            return f"You had already rated *{self.title}* {given}."
-        return f"You rated *{self.title}* {given} (was {stars_value(self.previous_x2)})."
+            return f"You had already rated *{title}* {given}."
+        return f"You rated *{title}* {given} (was {stars_value(self.previous_x2)})."
 
 
 def _change(written: RatingWrite | None) -> RatingChange:
@@ -65,5 +67,7 @@ async def unrate_book(db: Database, guild_id: int, user_id: int, book_id: int, n
     async with db.transaction() as conn:
         change = _change(await write_rating_in(conn, guild_id, user_id, book_id, None, now))
     if change.previous_x2 is None:
-        raise UserFacingError(f"You haven't rated *{change.title}*, so there is nothing to remove.")
+        raise UserFacingError(
+            f"You haven't rated *{plain(change.title, TITLE)}*, so there is nothing to remove."
+        )
     return change
