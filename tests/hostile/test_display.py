@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 
 import discord
 import pytest
@@ -20,6 +21,7 @@ from tests.cogs.test_ratings import reply
 from tests.components import text_of
 from tests.conftest import Club
 from tests.helpers import seed_book
+from tests.services.test_digest_content import Seed
 
 PHISH = "[Official page](https://phish.example/login)"
 NITRO = "[free nitro](https://x.co/a)"
@@ -110,6 +112,23 @@ async def test_search_results_and_replies_show_titles_as_typed(club: Club) -> No
     assert reply(rated) == f"You rated *{PHISH_SHOWN}* ★★★★ (4)."
     added = await club.alice.slash(club.channel, "shelf add", book=f"book:{book.book_id}", shelf="read")
     assert reply(added) == f"Put *{PHISH_SHOWN}* on your Read shelf."
+
+
+# -- the digest -----------------------------------------------------------------------------------
+
+
+async def test_the_digest_never_shows_a_spoiler_its_excerpt_cut_open(club: Club) -> None:
+    seed = Seed(club.db, club.guild.id)
+    dune = await seed.book("Dune", "Frank Herbert", 412)
+    await seed.member(club.bob.id, NITRO)
+    body = "A slow start, then ||the Emperor dies at the end. " + "Every clue says so. " * 20 + "||"
+    await seed.review(club.bob.id, dune, body, at=club.clock() - timedelta(days=1), stars_x2=8)
+    result = await club.alice.slash(club.channel, "digest preview")
+    assert result.response is not None
+    text = shown(result.response)
+    assert f"**{NITRO_SHOWN}** on *Dune* · ★★★★\n> A slow start, then (spoiler)" in text
+    assert "Emperor" not in text
+    assert not LIVE_LINK.search(text)
 
 
 # -- long titles ---------------------------------------------------------------------------------
