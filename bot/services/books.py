@@ -26,7 +26,10 @@ log = logging.getLogger(__name__)
 MAX_QUERY = 200
 MAX_RESULTS = 10
 LIVE_UNAVAILABLE = "Live book data is unavailable right now; showing what the catalogue has."
-_CHOICE = re.compile(r"^book:(\d+)$")
+# A catalogue book named by id, as autocomplete and the search select write it. Any signed number
+# is taken as one, so that a stale, made-up or out-of-range id gets the one answer of a gone book.
+_CHOICE = re.compile(r"^book:\s*([+-]?\d+)$")
+MAX_BOOK_ID = 2**63 - 1  # SQLite's largest rowid: a larger number names no book
 
 
 def choice_value(book: Book) -> str:
@@ -59,7 +62,10 @@ def parse_book_query(text: str) -> ParsedQuery:
     cleaned = check_query(text)
     choice = _CHOICE.match(cleaned)
     if choice:
-        return ParsedQuery(cleaned, book_id=int(choice.group(1)))
+        book_id = int(choice.group(1))
+        if not 1 <= book_id <= MAX_BOOK_ID:
+            raise BookGone()
+        return ParsedQuery(cleaned, book_id=book_id)
     token = BookRef.from_token(cleaned)
     if token is not None:
         return ParsedQuery(cleaned, ref=token)

@@ -16,8 +16,9 @@ import discord
 import pytest
 import simcord
 
+from bot.errors import BookGone
 from bot.models.books import BookData
-from tests.cogs.test_ratings import reply
+from tests.cogs.test_ratings import reply, snapshot
 from tests.components import text_of
 from tests.conftest import Club
 from tests.helpers import seed_book
@@ -242,3 +243,30 @@ async def test_a_reply_that_fails_after_the_write_says_the_change_is_saved(
     assert reply(starred) == SAVED_NOT_SHOWN
     assert await club.db.fetchval("SELECT stars_x2 FROM ratings WHERE user_id = ?", (club.bob.id,)) == 6
     club.take_errors()
+
+
+# -- one resolver for every command ---------------------------------------------------------------
+
+BAD_TOKENS = ["book:99999999999999999999999", "book:9223372036854775808", "book:-1", "book:-0", "book:0"]
+COMMANDS: list[tuple[str, dict[str, object]]] = [
+    ("book show", {}),
+    ("rate", {"stars": 4}),
+    ("unrate", {}),
+    ("shelf add", {"shelf": "read"}),
+    ("shelf remove", {}),
+    ("progress", {"page": 3}),
+    ("review write", {}),
+    ("review edit", {}),
+    ("review delete", {}),
+    ("reviews", {}),
+]
+
+
+@pytest.mark.parametrize("token", BAD_TOKENS)
+async def test_a_book_id_out_of_range_gets_one_clear_refusal_everywhere(club: Club, token: str) -> None:
+    await seed_book(club.db)
+    before = await snapshot(club.db)
+    for command, options in COMMANDS:
+        result = await club.alice.slash(club.channel, command, book=token, **options)
+        assert reply(result) == BookGone.MESSAGE, (command, token)
+    assert await snapshot(club.db) == before
