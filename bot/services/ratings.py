@@ -12,16 +12,21 @@ from bot.errors import BookGone, UserFacingError
 from bot.render import TITLE, plain
 from bot.services.stats import stars_text, stars_value
 
+# A value within a millionth of a star of a half step is that step: 4.999999999 is 5, as a member
+# means it; 4.99999 is refused, naming the value as given.
+STARS_TOLERANCE = 1e-6
+
 
 def parse_stars(stars: float) -> int:
     """Stars as a member gave them (1, 1.5 … 5) → stored doubled (2 … 10); anything else is refused."""
     doubled = stars * 2
-    if not math.isfinite(doubled) or not 2 <= doubled <= 10 or doubled != int(doubled):
-        shown = f"{stars:g}" if math.isfinite(stars) else str(stars)
+    nearest = round(doubled) if math.isfinite(doubled) else 0
+    if not 2 <= nearest <= 10 or abs(doubled - nearest) > 2 * STARS_TOLERANCE:
+        shown = f"{stars:.15g}" if math.isfinite(stars) else str(stars)
         raise UserFacingError(
             f"{shown} is not a rating: give 1 to 5 stars in half steps (1, 1.5, 2 … 4.5, 5)."
         )
-    return int(doubled)
+    return nearest
 
 
 @dataclass(frozen=True, slots=True)

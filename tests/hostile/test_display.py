@@ -270,3 +270,18 @@ async def test_a_book_id_out_of_range_gets_one_clear_refusal_everywhere(club: Cl
         result = await club.alice.slash(club.channel, command, book=token, **options)
         assert reply(result) == BookGone.MESSAGE, (command, token)
     assert await snapshot(club.db) == before
+
+
+# -- stars ---------------------------------------------------------------------------------------
+
+
+async def test_stars_within_a_millionth_of_a_half_step_count_as_it(club: Club) -> None:
+    book = await seed_book(club.db)
+    result = await club.alice.slash(club.channel, "rate", book=f"book:{book.book_id}", stars=4.999999999)
+    assert reply(result) == "You rated *MIG Pilot* ★★★★★ (5)."
+    result = await club.alice.slash(club.channel, "rate", book=f"book:{book.book_id}", stars=3.5000001)
+    assert reply(result) == "You rated *MIG Pilot* ★★★½ (3.5) (was 5)."
+    before = await snapshot(club.db)
+    result = await club.alice.slash(club.channel, "rate", book=f"book:{book.book_id}", stars=4.99999)
+    assert reply(result) == "4.99999 is not a rating: give 1 to 5 stars in half steps (1, 1.5, 2 … 4.5, 5)."
+    assert await snapshot(club.db) == before
