@@ -11,7 +11,8 @@ from discord import app_commands
 
 from bot.errors import UserFacingError
 from bot.models.books import Book
-from bot.services.books import parse_book_query, resolve, suggest
+from bot.render import plain
+from bot.services.books import MAX_QUERY, parse_book_query, resolve, suggest
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot
@@ -40,7 +41,7 @@ class BookTransformer(app_commands.Transformer["BookClubBot"]):
         resolution = await resolve(bot.db, bot.books, value, deadline=deadline, quick=True)
         if resolution.book is None:  # quick resolution always picks one; defensive
             raise UserFacingError(
-                f"No single book matches “{parse_book_query(value).text}”; try /book search."
+                f"No single book matches “{plain(parse_book_query(value).text, MAX_QUERY)}”; try /book search."
             )
         return resolution.book
 

@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.models.stats import plural
+from bot.render import NAME, plain
 from bot.services.profiles import follow, load_profile, set_reading_goal, unfollow
 from bot.ui.profiles import profile_view
 
@@ -49,7 +50,9 @@ class Profiles(commands.Cog):
             followee_is_bot=member.bot,
             now=self.bot.clock(),
         )
-        await interaction.response.send_message(f"You now follow **{member.display_name}**.", ephemeral=True)
+        await interaction.response.send_message(
+            f"You now follow **{plain(member.display_name, NAME)}**.", ephemeral=True
+        )
 
     @app_commands.command(name="unfollow")
     @app_commands.guild_only()
@@ -65,7 +68,7 @@ class Profiles(commands.Cog):
             followee_name=member.display_name,
         )
         await interaction.response.send_message(
-            f"You no longer follow **{member.display_name}**.", ephemeral=True
+            f"You no longer follow **{plain(member.display_name, NAME)}**.", ephemeral=True
         )
 
     @app_commands.command(name="goal")

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.models.shelves import Shelf
 from bot.services.shelves import record_progress, shelve_book, unshelve_book
 from bot.ui.pager import open_pages
-from bot.ui.shelves import ShelfSource, finish_view
+from bot.ui.shelves import ShelfSource, finish_view, progress_text
 from cogs._options import BookOption
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ class Shelves(commands.Cog):
             percent=percent,
             now=self.bot.clock(),
         )
-        text = f"**{interaction.user.display_name}** {progress.phrase} in *{progress.title}*."
+        text = progress_text(interaction.user, progress)
         if progress.finished:
             text += "\nThat's the end! Mark it read — and rate it — with a click:"
             view = finish_view(interaction.user.id, progress.book_id)

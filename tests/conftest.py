@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.db import Database, open_database
 from bot.tree import describe
 from tests.books.server import RecordedServer
+from tests.payloads import audit
 
 SETTING_NAMES = tuple(name.upper() for name in Settings.model_fields)
 REPO = Path(__file__).resolve().parent.parent
@@ -186,8 +187,18 @@ def bot_factory() -> BotFactory:
     return default_factory
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "provokes_bad_payload(reason): the test makes the bot send a payload Discord would refuse on "
+        "purpose, so the club fixture's payload audit is off for it",
+    )
+
+
 @pytest.fixture
-async def club(settings: Settings, bot_factory: BotFactory) -> AsyncIterator[Club]:
+async def club(
+    settings: Settings, bot_factory: BotFactory, request: pytest.FixtureRequest
+) -> AsyncIterator[Club]:
     clock = Clock()
     first_db = await open_database(settings.database_path)
     session = aiohttp.ClientSession()
@@ -212,12 +223,18 @@ async def club(settings: Settings, bot_factory: BotFactory) -> AsyncIterator[Clu
         logging.getLogger("bot.tree").addHandler(state.apologies)
         yield state
     finally:
+        sent = list(env.http_requests)
         await env.shutdown()
         if state is not None:
             logging.getLogger("bot.tree").removeHandler(state.apologies)
         await session.close()
         for database in state.databases if state else [first_db]:
             await database.close()
+    # The payload audit: every message, edit, reply, follow-up, modal, choice list and thread name
+    # the bot sent disables mentions and fits Discord's limits (see tests/payloads.py).
+    problems = audit(sent)
+    if problems and request.node.get_closest_marker("provokes_bad_payload") is None:
+        pytest.fail("payloads Discord would refuse, or that could ping:\n" + "\n".join(problems[:20]))
     if state is not None:
         bugs = [error for error in state.take_errors() if describe(error) is None]
         if bugs:

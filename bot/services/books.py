@@ -19,13 +19,17 @@ from bot.db import Database
 from bot.db.books import autocomplete_books, find_book, get_book, search_books
 from bot.errors import BookGone, UserFacingError
 from bot.models.books import Book, BookData
+from bot.render import clip, one_line, plain
 
 log = logging.getLogger(__name__)
 
 MAX_QUERY = 200
 MAX_RESULTS = 10
 LIVE_UNAVAILABLE = "Live book data is unavailable right now; showing what the catalogue has."
-_CHOICE = re.compile(r"^book:(\d+)$")
+# A catalogue book named by id, as autocomplete and the search select write it. Any signed number
+# is taken as one, so that a stale, made-up or out-of-range id gets the one answer of a gone book.
+_CHOICE = re.compile(r"^book:\s*([+-]?\d+)$")
+MAX_BOOK_ID = 2**63 - 1  # SQLite's largest rowid: a larger number names no book
 
 
 def choice_value(book: Book) -> str:
@@ -58,7 +62,10 @@ def parse_book_query(text: str) -> ParsedQuery:
     cleaned = check_query(text)
     choice = _CHOICE.match(cleaned)
     if choice:
-        return ParsedQuery(cleaned, book_id=int(choice.group(1)))
+        book_id = int(choice.group(1))
+        if not 1 <= book_id <= MAX_BOOK_ID:
+            raise BookGone()
+        return ParsedQuery(cleaned, book_id=book_id)
     token = BookRef.from_token(cleaned)
     if token is not None:
         return ParsedQuery(cleaned, ref=token)
@@ -113,7 +120,7 @@ def _not_found(parsed: ParsedQuery, *, live: bool) -> UserFacingError:
             f"{prefix}No book with {what} {parsed.ref.value} is known yet; try /book search."
         )
     return UserFacingError(
-        f"{prefix}No book matches “{parsed.text}”. Try /book search, or pick from the suggestions."
+        f"{prefix}No book matches “{plain(parsed.text, MAX_QUERY)}”. Try /book search, or pick from the suggestions."
     )
 
 
@@ -148,7 +155,7 @@ class SearchHit:
             text += f" by {', '.join(self.authors[:2])}"
         if self.year:
             text += f" ({self.year})"
-        return text if len(text) <= 100 else text[:99] + "…"
+        return clip(one_line(text), 100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +297,7 @@ async def suggest(db: Database, books: BookService, typed: str, *, wait: float) 
     if not typed:
         return []
     local = await autocomplete_books(db, typed, limit=MAX_SUGGESTIONS)
-    found = [(book.byline[:100], choice_value(book)) for book in local]
+    found = [(clip(one_line(book.byline), 100), choice_value(book)) for book in local]
     if len(found) < MAX_SUGGESTIONS and len(typed) >= REMOTE_MIN_CHARS and books.online:
         known = {value for _, value in found}
         known |= {f"ol:{book.ol_work_id}" for book in local if book.ol_work_id}

@@ -18,6 +18,7 @@ from bot.db.profiles import (
 from bot.errors import UserFacingError
 from bot.models.profiles import MemberSummary, ReadingNow
 from bot.models.shelves import SHELVES
+from bot.render import NAME, plain
 
 MAX_GOAL = 1000
 
@@ -72,11 +73,13 @@ async def follow(
     if followee_id == follower_id:
         raise UserFacingError("You can't follow yourself; pick another member.")
     if followee_is_bot:
-        raise UserFacingError(f"{followee_name} is a bot; bots don't read, so there is nothing to follow.")
+        raise UserFacingError(
+            f"{plain(followee_name, NAME)} is a bot; bots don't read, so there is nothing to follow."
+        )
     async with db.transaction() as conn:
         added = await add_follow_in(conn, guild_id, follower_id, followee_id, db_time(now))
     if not added:
-        raise UserFacingError(f"You already follow {followee_name}.")
+        raise UserFacingError(f"You already follow {plain(followee_name, NAME)}.")
 
 
 async def unfollow(
@@ -85,7 +88,7 @@ async def unfollow(
     async with db.transaction() as conn:
         removed = await remove_follow_in(conn, guild_id, follower_id, followee_id)
     if not removed:
-        raise UserFacingError(f"You don't follow {followee_name}, so there is nothing to undo.")
+        raise UserFacingError(f"You don't follow {plain(followee_name, NAME)}, so there is nothing to undo.")
 
 
 async def set_reading_goal(db: Database, guild_id: int, user_id: int, books: int, now: datetime) -> int:

@@ -9,18 +9,24 @@ from datetime import datetime
 from bot.db import Database
 from bot.db.ratings import RatingWrite, write_rating_in
 from bot.errors import BookGone, UserFacingError
+from bot.render import TITLE, plain
 from bot.services.stats import stars_text, stars_value
+
+# A value within a millionth of a star of a half step is that step: 4.999999999 is 5, as a member
+# means it; 4.99999 is refused, naming the value as given.
+STARS_TOLERANCE = 1e-6
 
 
 def parse_stars(stars: float) -> int:
     """Stars as a member gave them (1, 1.5 … 5) → stored doubled (2 … 10); anything else is refused."""
     doubled = stars * 2
-    if not math.isfinite(doubled) or not 2 <= doubled <= 10 or doubled != int(doubled):
-        shown = f"{stars:g}" if math.isfinite(stars) else str(stars)
+    nearest = round(doubled) if math.isfinite(doubled) else 0
+    if not 2 <= nearest <= 10 or abs(doubled - nearest) > 2 * STARS_TOLERANCE:
+        shown = f"{stars:.15g}" if math.isfinite(stars) else str(stars)
         raise UserFacingError(
             f"{shown} is not a rating: give 1 to 5 stars in half steps (1, 1.5, 2 … 4.5, 5)."
         )
-    return int(doubled)
+    return nearest
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,15 +39,16 @@ class RatingChange:
     @property
     def message(self) -> str:
         """What the member is told, e.g. `You rated *Dune* ★★★★½ (4.5).`"""
+        title = plain(self.title, TITLE)
         if self.stars_x2 is None:
             assert self.previous_x2 is not None
-            return f"Removed your {stars_text(self.previous_x2)} rating of *{self.title}*."
+            return f"Removed your {stars_text(self.previous_x2)} rating of *{title}*."
         given = f"{stars_text(self.stars_x2)} ({stars_value(self.stars_x2)})"
         if self.previous_x2 is None:
-            return f"You rated *{self.title}* {given}."
+            return f"You rated *{title}* {given}."
         if self.previous_x2 == self.stars_x2:
-            return f"You had already rated *{self.title}* {given}."
-        return f"You rated *{self.title}* {given} (was {stars_value(self.previous_x2)})."
+            return f"You had already rated *{title}* {given}."
+        return f"You rated *{title}* {given} (was {stars_value(self.previous_x2)})."
 
 
 def _change(written: RatingWrite | None) -> RatingChange:
@@ -65,5 +72,7 @@ async def unrate_book(db: Database, guild_id: int, user_id: int, book_id: int, n
     async with db.transaction() as conn:
         change = _change(await write_rating_in(conn, guild_id, user_id, book_id, None, now))
     if change.previous_x2 is None:
-        raise UserFacingError(f"You haven't rated *{change.title}*, so there is nothing to remove.")
+        raise UserFacingError(
+            f"You haven't rated *{plain(change.title, TITLE)}*, so there is nothing to remove."
+        )
     return change

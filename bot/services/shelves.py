@@ -16,6 +16,7 @@ from bot.db.ratings import bump_book_stats, write_rating_in
 from bot.db.shelves import SHELF_STAT, delete_entry_in, save_entry_in, shelf_page, shelved_book_in
 from bot.errors import BookGone, UserFacingError
 from bot.models.shelves import SHELVES, ShelfEntry, ShelvedBook
+from bot.render import TITLE, plain
 from bot.services.paging import offset_page
 from bot.services.stats import stars_text
 
@@ -74,10 +75,11 @@ class ShelfChange:
 
     @property
     def message(self) -> str:
+        title = plain(self.title, TITLE)
         if self.shelf is None:
             assert self.previous is not None
-            return f"Removed *{self.title}* from your {SHELF_NAMES[self.previous]} shelf."
-        text = f"Put *{self.title}* on your {SHELF_NAMES[self.shelf]} shelf"
+            return f"Removed *{title}* from your {SHELF_NAMES[self.previous]} shelf."
+        text = f"Put *{title}* on your {SHELF_NAMES[self.shelf]} shelf"
         if self.previous is not None and self.previous != self.shelf:
             text += f" (moved from {SHELF_NAMES[self.previous]})"
         if self.shelf == "read" and self.times_read > 1:
@@ -117,7 +119,7 @@ async def unshelve_book(db: Database, guild_id: int, user_id: int, book_id: int)
     async with db.transaction() as conn:
         book = await _load(conn, guild_id, user_id, book_id)
         if book.entry is None:
-            raise UserFacingError(f"*{book.title}* is not on any of your shelves.")
+            raise UserFacingError(f"*{plain(book.title, TITLE)}* is not on any of your shelves.")
         await delete_entry_in(conn, guild_id, user_id, book_id)
         await bump_book_stats(conn, guild_id, book_id, shelf_deltas(book.entry.shelf, None))
     return ShelfChange(book_id, book.title, book.entry.shelf, None)
@@ -130,7 +132,7 @@ class FinishedBook:
 
     @property
     def message(self) -> str:
-        text = f"Marked *{self.change.title}* as read"
+        text = f"Marked *{plain(self.change.title, TITLE)}* as read"
         if self.change.times_read > 1:
             text += f" (read {self.change.times_read} times)"
         if self.stars_x2 is not None:
@@ -236,7 +238,9 @@ async def record_progress(
         book = await _load(conn, guild_id, user_id, book_id)
         pages = book.pages or None
         if page is not None and pages is not None and page > pages:
-            raise UserFacingError(f"*{book.title}* has {pages:,} pages; page {page:,} is beyond its end.")
+            raise UserFacingError(
+                f"*{plain(book.title, TITLE)}* has {pages:,} pages; page {page:,} is beyond its end."
+            )
         percent = progress_percent(page, pages, percent)
         previous = book.entry.shelf if book.entry else None
         entry = book.entry

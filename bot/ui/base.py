@@ -1,6 +1,7 @@
-"""Shared UI pieces: `require_guild` and `cannot_post`.
+"""Shared UI pieces: `require_guild`, `cannot_post`, and `edit_in_place` (an edit with mentions off).
 
-Controls share their base in `bot.ui.items` (`Control`), lists their pager in `bot.ui.pager`.
+Controls share their base in `bot.ui.items` (`Control`), lists their pager in `bot.ui.pager`. A reply
+that fails after its change committed is the tree's to answer ("that went through", `bot.tree`).
 """
 
 from __future__ import annotations
@@ -8,8 +9,25 @@ from __future__ import annotations
 from typing import Any
 
 import discord
+from discord.utils import MISSING
 
 from bot.errors import UserFacingError
+
+# Stated on every edit rather than left to discord.py, which adds the client's default to some
+# edits only: `Message.edit`/`PartialMessage.edit` without `content` go out with no
+# `allowed_mentions` at all, so an edited text could ping. (The payload audit in tests/conftest.py
+# checks every message and edit.)
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+async def edit_in_place(
+    interaction: discord.Interaction[Any],
+    *,
+    view: discord.ui.View | discord.ui.LayoutView | None,
+    content: str | None = MISSING,
+) -> None:
+    """Answer a control by editing the message it sits on, mentions disabled."""
+    await interaction.response.edit_message(content=content, view=view, allowed_mentions=NO_MENTIONS)
 
 
 def require_guild(interaction: discord.Interaction[Any]) -> int:

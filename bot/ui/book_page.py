@@ -11,6 +11,7 @@ import discord
 from bot.errors import UserFacingError
 from bot.models.books import Book
 from bot.models.stats import BookStats, plural
+from bot.render import AUTHORS, TITLE, clip, escape, names, plain
 from bot.services.book_page import BookPage, load_book
 from bot.ui.items import INT, Control, Field, ItemT
 from bot.ui.meta import ACCENT
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
     from bot.client import BookClubBot
 
 DESCRIPTION_PREVIEW = 600
-FULL_DESCRIPTION_LIMIT = 3_900  # a V2 message holds 4,000 characters of text
+V2_TEXT_LIMIT = 4_000  # characters of text a Components V2 message holds
+FULL_DESCRIPTION_LIMIT = 3_900
 BAR_WIDTH = 12
 
 
@@ -30,7 +32,7 @@ def published_line(first_published: str | None) -> str | None:
     try:
         day = date.fromisoformat(first_published)
     except ValueError:
-        return f"First published {first_published}"
+        return f"First published {plain(first_published, 40)}"
     return f"First published {day.strftime('%B')} {day.day}, {day.year}"
 
 
@@ -38,16 +40,14 @@ def pages_line(book: Book) -> str | None:
     """`222 pages, Mass Market Paperback`."""
     parts = [plural(book.pages, "page")] if book.pages else []
     if book.format:
-        parts.append(book.format)
+        parts.append(plain(book.format, 80))
     return ", ".join(parts) or None
 
 
 def trim(text: str, limit: int) -> str:
-    """Cut at a word boundary before `limit`, marking the cut with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0]
-    return cut.rstrip(" ,.;:") + "…"
+    """A provider's text escaped, then cut at a word boundary before `limit`, marking the cut with
+    an ellipsis (never inside an escape)."""
+    return clip(escape(text), limit, at_word=True)
 
 
 def bar(count: int, total: int) -> str:
@@ -56,11 +56,11 @@ def bar(count: int, total: int) -> str:
 
 
 def heading(book: Book) -> str:
-    title = f"## {book.title}"
+    title = f"## {plain(book.title, TITLE)}"
     if book.subtitle:
-        title += f"\n**{book.subtitle}**"
+        title += f"\n**{plain(book.subtitle, TITLE)}**"
     if book.authors:
-        title += f"\nby {', '.join(book.authors)}"
+        title += f"\nby {names(book.authors, AUTHORS)}"
     return title
 
 
@@ -152,7 +152,9 @@ class FullDescriptionButton(Control[discord.ui.Button[Any]], template="book:desc
 
 def description_view(book: Book) -> discord.ui.LayoutView:
     """The whole description of `book` in one container."""
-    text = f"### {book.title}\n{trim(book.description or '', FULL_DESCRIPTION_LIMIT)}"
+    heading = f"### {plain(book.title, TITLE)}"
+    room = min(FULL_DESCRIPTION_LIMIT, V2_TEXT_LIMIT - len(heading) - 1)
+    text = f"{heading}\n{trim(book.description or '', room)}"
     view = discord.ui.LayoutView(timeout=None)
     view.add_item(discord.ui.Container(discord.ui.TextDisplay(text), accent_colour=ACCENT))
     return view

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.errors import BookGone, UserFacingError
+from bot.render import AUTHORS, TITLE, TITLE_IN_LIST, names, plain
 from bot.services.book_page import load_book_page
 from bot.services.books import (
     Resolution,
@@ -22,6 +23,7 @@ from bot.services.books import (
     parse_book_query,
     resolve,
 )
+from bot.ui.base import NO_MENTIONS
 from bot.ui.items import Control
 from bot.ui.meta import ACCENT
 from bot.ui.page import page_view
@@ -34,10 +36,10 @@ PICK_ID = "book:open"
 
 def hit_text(index: int, hit: SearchHit) -> str:
     """`**1. Dune**` / `Frank Herbert · 1965`."""
-    details = [", ".join(hit.authors) if hit.authors else "Unknown author"]
+    details = [names(hit.authors, AUTHORS) if hit.authors else "Unknown author"]
     if hit.year:
-        details.append(hit.year)
-    return f"**{index}. {hit.title}**\n{' · '.join(details)}"
+        details.append(plain(hit.year, 10))
+    return f"**{index}. {plain(hit.title, TITLE_IN_LIST)}**\n{' · '.join(details)}"
 
 
 class BookPickSelect(Control[discord.ui.Select[Any]], template=PICK_ID):
@@ -58,7 +60,7 @@ class BookPickSelect(Control[discord.ui.Select[Any]], template=PICK_ID):
 def results_view(query: str, hits: Sequence[SearchHit], *, note: str | None = None) -> discord.ui.LayoutView:
     """Up to 10 matches, each with its cover when known, and the select that opens one."""
     container: discord.ui.Container[discord.ui.LayoutView] = discord.ui.Container(accent_colour=ACCENT)
-    container.add_item(discord.ui.TextDisplay(f"### Books matching “{query}”"))
+    container.add_item(discord.ui.TextDisplay(f"### Books matching “{plain(query, TITLE)}”"))
     for index, hit in enumerate(hits[:10], start=1):
         text: discord.ui.TextDisplay[discord.ui.LayoutView] = discord.ui.TextDisplay(hit_text(index, hit))
         if hit.cover_url:
@@ -106,7 +108,9 @@ async def _send(interaction: discord.Interaction[BookClubBot], query: str, resol
     if page is None:
         raise BookGone()
     if interaction.response.is_done():
-        await interaction.edit_original_response(content=f"Opened the page of **{page.book.title}**.")
+        await interaction.edit_original_response(
+            content=f"Opened the page of **{plain(page.book.title, TITLE)}**.", allowed_mentions=NO_MENTIONS
+        )
         await interaction.followup.send(view=page_view(page))
     else:
         await interaction.response.send_message(view=page_view(page))

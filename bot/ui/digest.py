@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import discord
-from discord.utils import escape_markdown, format_dt
+from discord.utils import format_dt
 
 from bot.models.digest import FinishedEntry, ReadingEntry, ReviewEntry, WantedEntry
 from bot.models.stats import plural
+from bot.render import NAME, fold_spoilers, plain
 from bot.services.digest import WEEKDAYS, Digest, DigestStatus
-from bot.services.reviews import without_spoilers
 from bot.services.shelves import progress_brief
 from bot.services.stats import stars_text
 from bot.ui.meta import ACCENT
@@ -27,19 +27,29 @@ def message_link(guild_id: int, channel_id: int, message_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
 
 
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+TITLE = 120
+AUTHOR = 60
+EXCERPT = 140
 
 
 def _name(member: str | None) -> str:
-    return f"**{escape_markdown(_clip(member, 80))}**" if member else NOBODY
+    return f"**{plain(member, NAME)}**" if member else NOBODY
 
 
 def _book(title: str, authors: str) -> str:
     author = authors.splitlines()[0].strip() if authors.strip() else ""
-    text = f"*{escape_markdown(_clip(title, 120))}*"
-    return f"{text} by {escape_markdown(_clip(author, 60))}" if author else text
+    text = f"*{plain(title, TITLE)}*"
+    return f"{text} by {plain(author, AUTHOR)}" if author else text
+
+
+def excerpt(text: str) -> str:
+    """A review's opening for the public digest: spoilers folded first, then escaped and cut.
+
+    `text` arrives already cut to 400 characters (where the digest is read), so a spoiler opened
+    before that cut may have lost its closing bars: `fold_spoilers` folds it to the end, so no cut
+    ever prints one in the clear.
+    """
+    return plain(fold_spoilers(text), EXCERPT)
 
 
 def reading_line(entry: ReadingEntry) -> str:
@@ -55,7 +65,7 @@ def finished_line(entry: FinishedEntry) -> str:
 
 
 def review_line(entry: ReviewEntry, guild_id: int) -> str:
-    parts = [f"{_name(entry.member)} on *{escape_markdown(_clip(entry.title, 120))}*"]
+    parts = [f"{_name(entry.member)} on *{plain(entry.title, TITLE)}*"]
     if entry.stars_x2:
         parts.append(stars_text(entry.stars_x2))
     if entry.likes:
@@ -65,8 +75,7 @@ def review_line(entry: ReviewEntry, guild_id: int) -> str:
         line += f" — [read it]({message_link(guild_id, entry.channel_id, entry.message_id)})"
     if entry.spoiler:
         return line + "\n> *(contains spoilers)*"
-    # Escaping would print an inline ||spoiler|| in clear, and a clip could cut one open.
-    return line + f"\n> {escape_markdown(_clip(without_spoilers(entry.excerpt), 140))}"
+    return line + f"\n> {excerpt(entry.excerpt)}"
 
 
 def wanted_line(rank: int, entry: WantedEntry) -> str:
@@ -120,7 +129,7 @@ def digest_pages(digest: Digest, *, club: str) -> list[list[str]]:
     """The digest as pages of text blocks: each page one message, each block one text display."""
     packer = _Packer(TEXT_BUDGET)
     period = f"{format_dt(digest.start, 'D')} – {format_dt(digest.end, 'D')}"
-    header = f"## 📚 {escape_markdown(_clip(club, 80))} — weekly digest\n-# {period}"
+    header = f"## 📚 {plain(club, NAME)} — weekly digest\n-# {period}"
     packer.add(header, [])
     if digest.quiet:
         packer.add(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.models.stats import plural
+from bot.render import NAME, plain
 
 ACCENT = discord.Colour.from_rgb(0x8B, 0x5E, 0x3C)  # a book-binding brown
 
@@ -45,7 +46,7 @@ def about_view(
     reviews: int,
     application_id: int | None,
 ) -> discord.ui.LayoutView:
-    club = guild_name or "this server"
+    club = plain(guild_name, NAME) if guild_name else "this server"
     body = (
         f"## bookclub-bot {version}\n"
         "A Goodreads-style book page inside Discord: look books up, rate and review them, keep "

@@ -14,6 +14,7 @@ from bot.errors import BookGone
 from bot.services.book_page import BookPage, load_book_page
 from bot.tree import send_ephemeral
 from bot.ui import ratings, reviews, shelves
+from bot.ui.base import edit_in_place
 from bot.ui.book_page import PageControl, book_page_view
 
 Row = discord.ui.ActionRow[discord.ui.LayoutView]
@@ -34,12 +35,16 @@ def page_view(page: BookPage) -> discord.ui.LayoutView:
 
 
 async def refresh_page(interaction: discord.Interaction[Any], book_id: int, told: str) -> None:
-    """Redraw the page a control sits on with fresh club numbers; tell the presser `told`."""
+    """Redraw the page a control sits on with fresh club numbers; tell the presser `told`.
+
+    Controls call it after their change is saved: a redraw that fails is answered "that went through"
+    by the tree, since the change committed.
+    """
     page = await load_book_page(interaction.client.db, interaction.guild_id, book_id)
     if page is None:
         await send_ephemeral(interaction, BookGone.MESSAGE)
         return
-    await interaction.response.edit_message(view=page_view(page))
+    await edit_in_place(interaction, view=page_view(page))
     await interaction.followup.send(told, ephemeral=True)
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import discord
 
+from bot.ui.base import edit_in_place
 from bot.ui.items import INT, Control, Field, maybe
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ async def turn_page(
     page = await source.fetch(interaction, turn)
     view = source.format(page, viewer)  # whoever is shown a page owns it
     if viewer == owner_id:
-        await interaction.response.edit_message(view=view)
+        await edit_in_place(interaction, view=view)
     else:
         await interaction.response.send_message(view=view, ephemeral=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.models.stats import plural
+from bot.render import NAME, TITLE_IN_LIST, plain
 from bot.services.profiles import Profile
 from bot.services.shelves import SHELF_NAMES, progress_phrase
 from bot.ui.meta import ACCENT
@@ -13,7 +14,7 @@ from bot.ui.meta import ACCENT
 def profile_text(profile: Profile) -> str:
     summary = profile.summary
     lines = [
-        f"## {profile.name}",
+        f"## {plain(profile.name, NAME)}",
         f"{plural(summary.reviews_count, 'review')} · {plural(summary.followers_count, 'follower')}"
         f" · following {summary.following_count:,}",
     ]
@@ -26,7 +27,7 @@ def profile_text(profile: Profile) -> str:
     if profile.reading:
         lines.append("**Reading now**")
         lines += [
-            f"- *{book.title}* — {progress_phrase(book.page, book.pages, book.percent).removeprefix('is ')}"
+            f"- *{plain(book.title, TITLE_IN_LIST)}* — {progress_phrase(book.page, book.pages, book.percent).removeprefix('is ')}"
             for book in profile.reading
         ]
     goal = summary.goal

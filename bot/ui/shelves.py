@@ -15,8 +15,11 @@ import discord
 
 from bot.models.shelves import ShelvedBook
 from bot.models.stats import plural
+from bot.render import NAME, TITLE, TITLE_IN_LIST, names, plain
 from bot.services.shelves import (
     SHELF_NAMES,
+    FinishedBook,
+    Progress,
     ShelfPage,
     finish_book,
     load_shelf_page,
@@ -26,7 +29,7 @@ from bot.services.shelves import (
     unshelve_book,
 )
 from bot.services.stats import stars_text, stars_value
-from bot.ui.base import require_guild
+from bot.ui.base import edit_in_place, require_guild
 from bot.ui.book_page import PageControl
 from bot.ui.items import INT, Codec, Control, Field
 from bot.ui.meta import ACCENT
@@ -128,11 +131,20 @@ class FinishButton(
         finished = await finish_book(
             bot.db, guild_id, self.user_id, self.book_id, self.stars_x2 or None, bot.clock()
         )
-        name = interaction.user.display_name
-        text = f"**{name}** finished *{finished.change.title}*"
-        if finished.stars_x2:
-            text += f" and rated it {stars_text(finished.stars_x2)}"
-        await interaction.response.edit_message(content=text + ".", view=None)
+        await edit_in_place(interaction, content=finished_text(interaction.user, finished), view=None)
+
+
+def finished_text(member: discord.abc.User, finished: FinishedBook) -> str:
+    """`**alice** finished *Dune* and rated it ★★★★.` (public, under the progress update)."""
+    text = f"**{plain(member.display_name, NAME)}** finished *{plain(finished.change.title, TITLE)}*"
+    if finished.stars_x2:
+        text += f" and rated it {stars_text(finished.stars_x2)}"
+    return text + "."
+
+
+def progress_text(member: discord.abc.User, progress: Progress) -> str:
+    """`**alice** is on page 120 of 222 (54%) in *Dune*.` (public)."""
+    return f"**{plain(member.display_name, NAME)}** {progress.phrase} in *{plain(progress.title, TITLE)}*."
 
 
 # -- shelf lists -------------------------------------------------------------------------------
@@ -198,7 +210,9 @@ class ShelfPageButton(PageButton, template="shelfpage:[{owner_id}:]{user_id}:{sh
 
 def shelf_line(book: ShelvedBook) -> str:
     entry = book.entry
-    line = f"**{book.title}**" + (f" by {', '.join(book.authors)}" if book.authors else "")
+    line = f"**{plain(book.title, TITLE_IN_LIST)}**" + (
+        f" by {names(book.authors, 100)}" if book.authors else ""
+    )
     if entry is None:
         return line
     details = []
@@ -221,7 +235,7 @@ def shelf_view(page: ShelfPage, name: str, owner_id: int) -> discord.ui.LayoutVi
     `owner_id` is the member whose presses move this message (see `bot.ui.pager`).
     """
     which = SHELF_NAMES[page.shelf] if page.shelf else "All shelves"
-    header = f"### {name}'s shelves · {which}\n{plural(page.total, 'book')}"
+    header = f"### {plain(name, NAME)}'s shelves · {which}\n{plural(page.total, 'book')}"
     if page.pages > 1:
         header += f" · page {page.page} of {page.pages}"
     container: discord.ui.Container[discord.ui.LayoutView] = discord.ui.Container(accent_colour=ACCENT)

@@ -74,9 +74,7 @@ class Probe:
     """Plays one family's hostile inputs in a club and holds every answer to the rules.
 
     A broken rule is recorded with the input that broke it and the run goes on, so one run
-    lists every failing input; `finish` fails the test with them. An input given `known=` (the
-    reason) hits a bug already filed against a module this suite does not own: it is not played,
-    and a strict xfail test keeps that bug in view. Every `RESTART_EVERY` inputs the bot restarts
+    lists every failing input; `finish` fails the test with them. Every `RESTART_EVERY` inputs the bot restarts
     on its database, as a long-running process would not, so that hundreds of pages' view timers
     (discord.py keeps each sent view for minutes) do not slow simcord's settling to a crawl.
     """
@@ -87,7 +85,6 @@ class Probe:
     delivered: int = 0
     refused: int = 0  # by Discord itself (simcord refuses the same way): never reached the bot
     refusals: int = 0  # by the bot, with a clear answer
-    skipped: int = 0  # known bugs, not played
     refused_because: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
 
@@ -95,13 +92,8 @@ class Probe:
         self,
         what: str,
         action: Callable[[], Awaitable[simcord.InteractionResult]],
-        *,
-        known: str | None = None,
     ) -> simcord.InteractionResult | None:
         """Send one input; None when Discord would not have delivered it (or it failed a rule)."""
-        if known is not None:
-            self.skipped += 1
-            return None
         await self._count()
         try:
             return await self._play(what, action)

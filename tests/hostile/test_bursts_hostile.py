@@ -169,8 +169,5 @@ async def test_likes_racing_the_delete_of_their_review_are_told_it_is_gone(club:
             results.append((f"{reader.name} likes", await reader.click(message, custom_id=like)))  # type: ignore[arg-type]
     probe = Probe(club, FAMILY)
     await check_burst(probe, results)
-    try:
-        probe.finish()
-    finally:
-        club.take_errors()  # the bug under xfail must not also fail the fixture's teardown
+    probe.finish()
     assert await recount(club.db) == []

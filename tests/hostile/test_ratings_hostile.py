@@ -57,10 +57,6 @@ async def test_any_stars_on_a_known_book_are_saved_on_a_half_step_or_refused(clu
     assert await recount(club.db) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 13 (ratings, not owned here): 4.999999999 is refused as '5 is not a rating'",
-)
 async def test_stars_a_hair_off_a_half_step_are_named_as_given(club: Club) -> None:
     book = await seed_book(club.db)
     result = await club.alice.slash(club.channel, "rate", book=f"book:{book.book_id}", stars=4.999999999)

@@ -14,7 +14,7 @@ from bot.books.provider import BookRef, SearchQuery
 from bot.books.service import BookService, build_book_service
 from bot.db import Database
 from bot.db.books import upsert_book
-from bot.errors import UserFacingError
+from bot.errors import BookGone, UserFacingError
 from bot.models.books import BookData
 from bot.services.books import parse_book_query, resolve, search_hits
 from tests.books.server import RecordedServer, Reply
@@ -64,6 +64,7 @@ def test_identifiers_are_recognised(typed: str, ref: BookRef) -> None:
 
 def test_text_and_title_by_author() -> None:
     assert parse_book_query("book:12").book_id == 12
+    assert parse_book_query("book: 12").book_id == 12
     assert parse_book_query("  Sabriel  ").search == SearchQuery("Sabriel")
     assert parse_book_query("Sabriel by Garth Nix").search == SearchQuery("Sabriel", "Garth Nix")
     assert parse_book_query("Stand by Me").search == SearchQuery("Stand", "Me")
@@ -77,6 +78,10 @@ def test_text_and_title_by_author() -> None:
         ("", "Type a title, an author, an ISBN or an Open Library id."),
         ("   ", "Type a title"),
         ("x" * 300, "That is 300 characters; keep a book query under 200."),
+        ("book:99999999999999999999999", BookGone.MESSAGE),  # past SQLite's integers
+        ("book:9223372036854775808", BookGone.MESSAGE),
+        ("book:-1", BookGone.MESSAGE),
+        ("book:0", BookGone.MESSAGE),
     ],
 )
 def test_bad_input_is_a_clear_message(typed: str, message: str) -> None:

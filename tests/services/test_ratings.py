@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -58,6 +59,17 @@ def test_half_steps_are_accepted(stars: float, x2: int) -> None:
 @pytest.mark.parametrize("stars", [0, 0.5, 5.5, 6, -1, 4.3, 4.25, 1.0001, math.nan, math.inf])
 def test_other_values_are_refused_clearly(stars: float) -> None:
     with pytest.raises(UserFacingError, match="give 1 to 5 stars in half steps"):
+        parse_stars(stars)
+
+
+@pytest.mark.parametrize(("stars", "x2"), [(4.999999999, 10), (3.5000004, 7), (1.0000009, 2), (4.4999999, 9)])
+def test_values_within_a_millionth_of_a_half_step_are_that_step(stars: float, x2: int) -> None:
+    assert parse_stars(stars) == x2
+
+
+@pytest.mark.parametrize(("stars", "named"), [(4.99999, "4.99999"), (4.3, "4.3"), (1.0001, "1.0001")])
+def test_a_refusal_names_the_value_given(stars: float, named: str) -> None:
+    with pytest.raises(UserFacingError, match=rf"^{re.escape(named)} is not a rating"):
         parse_stars(stars)
 
 

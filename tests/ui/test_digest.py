@@ -103,3 +103,14 @@ def test_inline_spoilers_never_show_in_the_public_digest() -> None:
     assert "ending" not in line
     assert "Great. (spoiler) wow" in line
     assert "\\|" not in line
+
+
+def test_a_spoiler_the_excerpt_cut_opened_is_never_shown() -> None:
+    # The digest reads 400 characters of a review: a spoiler opened before that cut and closed
+    # after it arrives with no closing bars, and must not be printed in the clear.
+    body = "A slow start, then ||the narrator is the killer. " + "Every clue says so. " * 20 + "||"
+    assert body.index("||") < 140 < 400 < body.rindex("||")
+    review = ReviewEntry(1, 2, "Bob", "Dune", 9, 0, False, body[:400], None, None, START)
+    line = review_line(review, 1)
+    assert line.endswith("\n> A slow start, then (spoiler)")
+    assert "narrator" not in line

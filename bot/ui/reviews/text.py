@@ -6,11 +6,12 @@ import discord
 
 from bot.models.books import Book
 from bot.models.reviews import Review, ReviewLine
+from bot.render import AUTHORS, NAME, TITLE, names, plain
 from bot.services import reviews as service
 
 
 def reviewer_name(line: ReviewLine) -> str:
-    return discord.utils.escape_markdown(line.display_name) if line.display_name else "A former member"
+    return plain(line.display_name, NAME) if line.display_name else "A former member"
 
 
 def review_meta(review: Review) -> str:
@@ -41,7 +42,7 @@ def line_text(line: ReviewLine, *, limit: int, collapsed: bool) -> tuple[str, bo
 
 
 def book_heading(book: Book) -> str:
-    title = f"**{discord.utils.escape_markdown(book.title)}**"
+    title = f"**{plain(book.title, TITLE)}**"
     if book.authors:
-        title += f" by {discord.utils.escape_markdown(', '.join(book.authors))}"
+        title += f" by {names(book.authors, AUTHORS)}"
     return title
