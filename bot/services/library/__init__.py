@@ -13,6 +13,7 @@ from bot.services.library.importer import (
     ImportGuard,
     ImportSummary,
     Skipped,
+    close_interrupted_imports,
     import_library,
     read_library_file,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "LibraryRow",
     "RowProblem",
     "Skipped",
+    "close_interrupted_imports",
     "export_library",
     "import_library",
     "read_library_file",

@@ -1,0 +1,2 @@
+-- Placeholder so this branch migrates on its own: 0008 is taken by the digest work
+-- (0008_digest_nonces.sql). Delete this file when that migration is merged.

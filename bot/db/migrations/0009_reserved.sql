@@ -1,0 +1,2 @@
+-- Placeholder so this branch migrates on its own: 0009 is taken by the club work
+-- (0009_club.sql). Delete this file when that migration is merged.
