@@ -420,3 +420,23 @@ async def test_a_formula_title_is_neutralised_in_another_members_export(club: Cl
     rows = list(csv.DictReader(io.StringIO(exported)))
     assert rows[0]["Title"] == "'" + formula
     assert rows[0]["ISBN13"] == '="9780441013593"'
+
+
+async def test_an_imported_title_stays_in_the_server_that_imported_it(club: Club) -> None:
+    """A real ISBN the catalogue lacks, under a made-up title: the other server never sees that title."""
+    data = b'Title,Author,ISBN13,Exclusive Shelf\nMade Up Title,Nobody,"=""9780441013593""",read\n'
+    await club.alice.slash(club.channel, "library import", file=("lib.csv", data))
+    book_id = await club.db.fetchval("SELECT book_id FROM books WHERE isbn13 = '9780441013593'")
+    elsewhere = club.env.create_guild("Elsewhere")
+    channel = elsewhere.create_text_channel("general")
+    carol = elsewhere.add_member(club.env.create_user("carol"))
+
+    mine = await club.alice.autocomplete(club.channel, "book show", "book", "made up")
+    theirs = await carol.autocomplete(channel, "book show", "book", "made up")
+    shown = await carol.slash(channel, "book show", book="9780441013593")
+
+    assert [c["value"] for c in mine] == [f"book:{book_id}"]
+    assert theirs == []
+    answer = answer_of(shown)
+    assert "No book with ISBN 9780441013593 is known yet" in answer  # the providers are down here
+    assert "Made Up" not in answer
