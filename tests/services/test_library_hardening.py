@@ -12,6 +12,7 @@ import pytest
 
 from bot.db import Database
 from bot.errors import UserFacingError
+from bot.models.library import LibraryEntry
 from bot.services.library import GOODREADS_HEADER, export_library, import_library, read_library_file
 from bot.services.library.goodreads import write_goodreads
 from tests.services.test_library import (
@@ -262,8 +263,6 @@ async def test_export_neutralises_formulas_and_round_trips(db: Database, title: 
 
 
 def test_every_dangerous_first_character_is_neutralised() -> None:
-    from bot.models.library import LibraryEntry
-
     cells = ["=a", "+a", "-a", "@a", "\ta", "\ra", "plain", "'quoted"]
     rows = [
         LibraryEntry(

@@ -1,16 +1,16 @@
-"""Reading a library export, whichever site wrote it: decoding the upload, recognising its format
-by the header, walking its records with their line numbers, and the value parsers the formats share.
+"""Reading a library export, whichever site wrote it: recognising its format by the header (once
+`decoding` has its text), walking its records with their line numbers (LF, CRLF or CR endings),
+and the value parsers the formats share.
 
 Parsing is incremental (one row at a time) and never touches the database. Each record becomes
 either a `LibraryRow` or a `RowProblem` carrying its line number, so one bad row never costs the
-good ones. What a column means is the business of each format (`goodreads.py`, `storygraph.py`):
+good ones; a value that cannot be kept is left out of its row with a note. What a column means is the business of each format (`goodreads.py`, `storygraph.py`):
 an `ExportFormat` names the header columns that identify it and turns one record into a row.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
 import csv
 import hashlib
 import html
@@ -26,26 +26,10 @@ from typing import Final
 from bot.books.identifiers import first_isbns, isbn13_to_10
 from bot.errors import UserFacingError
 from bot.models.shelves import Shelf
+from bot.services.library.decoding import EMPTY, decode
 
 log = logging.getLogger(__name__)
 
-#: What a binary upload is, by its first bytes, in the member's words.
-_BINARY_MAGIC: Final = (
-    (b"\x89PNG", "an image"),
-    (b"\xff\xd8\xff", "an image"),
-    (b"GIF8", "an image"),
-    (b"%PDF", "a PDF"),
-    (b"PK\x03\x04", "a ZIP archive or an Excel workbook"),
-    (b"\x1f\x8b", "a compressed archive"),
-)
-#: Byte-order marks, longest first (a UTF-32-LE mark starts like a UTF-16-LE one).
-_BOMS: Final = (
-    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
-    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
-    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
-    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
-)
 _EOL = re.compile(r"\r\n?|\n")
 _DATE = re.compile(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})")
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -54,7 +38,6 @@ _SPACES = re.compile(r"\s+")
 _YEAR = re.compile(r"[0-9]{1,4}")
 #: A cell an export neutralised against spreadsheet formulas (OWASP: a leading single quote).
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
-_EMPTY = "That file is empty. Attach the CSV from Goodreads' or StoryGraph's export."
 
 MAX_REVIEW = 4000
 MAX_PAGES = 100_000
@@ -213,92 +196,7 @@ def isbns(*candidates: str) -> tuple[str | None, str | None]:
     return found.isbn13, found.isbn10 or isbn13_to_10(found.isbn13)
 
 
-# -- decoding and detection --------------------------------------------------------------------
-def _not_a_csv(what: str) -> UserFacingError:
-    return UserFacingError(
-        f"That file is not a CSV ({what}). Attach the .csv file that Goodreads or StoryGraph exports."
-    )
-
-
-def _marked_encoding(data: bytes) -> tuple[str, str, int] | None:
-    """(codec, name, mark length) of an upload that starts with a byte-order mark."""
-    return next(((codec, name, len(bom)) for bom, codec, name in _BOMS if data.startswith(bom)), None)
-
-
-def _unmarked_wide_encoding(data: bytes) -> str | None:
-    """UTF-16/32 without a mark, told by the zero bytes around the header's first (ASCII)
-    character, as RFC 4627 did for JSON."""
-    head = data[:4]
-    if len(head) == 4 and head[:3] == b"\0\0\0" and head[3]:
-        return "utf-32-be"
-    if len(head) == 4 and head[0] and head[1:] == b"\0\0\0":
-        return "utf-32-le"
-    if len(head) >= 2 and not head[0] and head[1]:
-        return "utf-16-be"
-    if len(head) >= 2 and head[0] and not head[1]:
-        return "utf-16-le"
-    return None
-
-
-def _readable(text: str) -> bool:
-    """Text that can be a CSV: no NUL, and its first line has a Latin letter (every header does)."""
-    first = text[:4096].partition("\n")[0]
-    return "\0" not in text[:4096] and any("a" <= c.lower() <= "z" for c in first)
-
-
-def decode(data: bytes) -> str:
-    """The text of an uploaded file, or a UserFacingError saying why it is not a text CSV.
-
-    UTF-8 (with or without a mark), UTF-16 and UTF-32 (with a mark, or told by their zero bytes)
-    and, for files re-saved by a spreadsheet, the Windows code page are read.
-    """
-    if not data.strip():
-        raise UserFacingError(_EMPTY)
-    marked = _marked_encoding(data)
-    if marked is not None:
-        codec, name, skip = marked
-        try:
-            text = data[skip:].decode(codec)
-        except UnicodeDecodeError:
-            text = None
-        if text is None or (name != "UTF-8" and text.strip() and not _readable(text)):
-            raise UserFacingError(
-                f"That file is not a CSV I can read: it is marked as {name} text, but its contents are "
-                f"not {name}. Export it again, or save it as “CSV UTF-8”, and attach that."
-            )
-        return _non_empty(text)
-    for magic, what in _BINARY_MAGIC:
-        if data.startswith(magic):
-            raise _not_a_csv(f"it looks like {what}")
-    wide = _unmarked_wide_encoding(data)
-    if wide is not None:
-        try:
-            text = data.decode(wide)
-        except UnicodeDecodeError:
-            text = ""
-        if _readable(text):
-            return _non_empty(text)
-    if b"\x00" in data[:4096]:
-        raise _not_a_csv("it holds binary data, such as an image or an archive, not text")
-    try:
-        return _non_empty(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        # Spreadsheet programs sometimes re-save exports in the Windows code page.
-        try:
-            return _non_empty(data.decode("cp1252"))
-        except UnicodeDecodeError:
-            raise UserFacingError(
-                "That file is not readable text. Attach the .csv file exactly as Goodreads or "
-                "StoryGraph exported it."
-            ) from None
-
-
-def _non_empty(text: str) -> str:
-    if not text.strip():
-        raise UserFacingError(_EMPTY)
-    return text
-
-
+# -- detection ------------------------------------------------------------------------------------
 def column_name(cell: str) -> str:
     """A header cell as a column name: surrounding spaces and stray byte-order marks dropped."""
     return cell.strip().strip("\ufeff\u200b").strip()
@@ -314,7 +212,7 @@ def _check_header(
     header: list[str] | None, formats: Sequence[ExportFormat], requested: ExportFormat | None
 ) -> ExportFormat:
     if not header or not any(cell.strip() for cell in header):
-        raise UserFacingError(_EMPTY)
+        raise UserFacingError(EMPTY)
     found = detect_format(header, formats)
     if found is None:
         where = " or ".join(f.where for f in formats)
