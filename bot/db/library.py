@@ -245,7 +245,7 @@ async def start_job(
     """
     rows = await _rows(conn, query, (guild_id, user_id, sha256))
     if rows:
-        query = "UPDATE import_jobs SET status = 'running', error = NULL WHERE job_id = ?"
+        query = "UPDATE import_jobs SET status = 'running', error = NULL, finished_at = NULL WHERE job_id = ?"
         await conn.execute(query, (rows[0][0],))
         return ImportJob(int(rows[0][0]), int(rows[0][1]), True)
     query = """

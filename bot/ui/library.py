@@ -62,6 +62,6 @@ def failed_text(saved: int, total: int) -> str:
     """The closing message of an import that stopped on an error of ours."""
     return (
         f"**The import stopped** after {saved} of {plural(total, 'row')} because of an error on our side. "
-        f"{'The rows imported so far are saved. ' if saved else 'Nothing was imported. '}"
+        f"{'The rows imported so far are saved. ' if saved else 'Nothing was imported this time. '}"
         "Import the same file again to finish: it carries on where it stopped."
     )
