@@ -28,7 +28,9 @@ async def book_choices(
 ) -> list[app_commands.Choice[str]]:
     """Catalogue matches at once; provider matches only when they come within AUTOCOMPLETE_DEADLINE."""
     bot = interaction.client
-    found = await suggest(bot.db, bot.books, value, wait=bot.settings.autocomplete_deadline)
+    found = await suggest(
+        bot.db, bot.books, value, wait=bot.settings.autocomplete_deadline, guild_id=interaction.guild_id
+    )
     return [app_commands.Choice(name=label, value=choice) for label, choice in found]
 
 
@@ -38,7 +40,9 @@ class BookTransformer(app_commands.Transformer["BookClubBot"]):
     async def transform(self, interaction: discord.Interaction[BookClubBot], value: str, /) -> Book:
         bot = interaction.client
         deadline = asyncio.get_running_loop().time() + TRANSFORM_BUDGET
-        resolution = await resolve(bot.db, bot.books, value, deadline=deadline, quick=True)
+        resolution = await resolve(
+            bot.db, bot.books, value, deadline=deadline, quick=True, guild_id=interaction.guild_id
+        )
         if resolution.book is None:  # quick resolution always picks one; defensive
             raise UserFacingError(
                 f"No single book matches “{plain(parse_book_query(value).text, MAX_QUERY)}”; try /book search."

@@ -30,7 +30,9 @@ class Books(commands.Cog):
         cleaned = check_query(query)
         await interaction.response.defer(ephemeral=True, thinking=True)
         deadline = asyncio.get_running_loop().time() + self.bot.settings.http_timeout
-        hits, live = await search_hits(self.bot.db, self.bot.books, cleaned, deadline=deadline)
+        hits, live = await search_hits(
+            self.bot.db, self.bot.books, cleaned, deadline=deadline, guild_id=interaction.guild_id
+        )
         note = None if live else LIVE_UNAVAILABLE
         if not hits:
             text = f"No book matches “{cleaned}”. Try fewer words, the author's surname, or an ISBN."

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import logging
 from typing import TYPE_CHECKING
@@ -13,8 +12,15 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.errors import UserFacingError
-from bot.services.library import FORMATS, ImportGuard, export_library, import_library, read_library_file
-from bot.ui.library import progress_text, summary_text
+from bot.services.library import (
+    FORMATS,
+    ImportGuard,
+    close_interrupted_imports,
+    export_library,
+    import_library,
+    read_library_file,
+)
+from bot.ui.library import failed_text, progress_text, summary_text
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot
@@ -22,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ENRICH_EVERY_SECONDS = 30.0
+_NO_MENTIONS = discord.AllowedMentions.none()
 
 
 def _megabytes(size: int) -> str:
@@ -42,6 +49,8 @@ class Library(
         self.guard = ImportGuard()
 
     async def cog_load(self) -> None:
+        # No import survives a restart: one left running by a stopped process has failed.
+        await close_interrupted_imports(self.bot.db, self.bot.clock())
         if self.bot.enricher is None:
             log.info("no Open Library provider: imported books are not enriched")
             return
@@ -101,27 +110,64 @@ class Library(
             await self._edit(interaction, progress_text(0, library.total))
             loop = asyncio.get_running_loop()
             last_edit = loop.time()
+            saved = 0  # rows committed so far
 
             async def progress(done: int, total: int) -> None:
-                nonlocal last_edit
+                nonlocal last_edit, saved
+                saved = done
                 if done < total and loop.time() - last_edit >= self.progress_interval:
                     last_edit = loop.time()
                     await self._edit(interaction, progress_text(done, total))
 
-            summary = await import_library(
-                self.bot.db,
-                guild_id=interaction.guild_id,
-                user_id=interaction.user.id,
-                file=library,
-                now=self.bot.clock(),
-                progress=progress,
-            )
-            await self._edit(interaction, summary_text(summary))
+            try:
+                summary = await import_library(
+                    self.bot.db,
+                    guild_id=interaction.guild_id,
+                    user_id=interaction.user.id,
+                    file=library,
+                    now=self.bot.clock(),
+                    progress=progress,
+                )
+            except Exception:  # the job is marked failed; the rows saved so far stay saved
+                log.exception(
+                    "library import by %s in guild %s failed after %d of %d rows",
+                    interaction.user.id,
+                    interaction.guild_id,
+                    saved,
+                    library.total,
+                )
+                await self._finish(interaction, failed_text(saved, library.total))
+                return
+            await self._finish(interaction, summary_text(summary))
 
-    async def _edit(self, interaction: discord.Interaction[BookClubBot], text: str) -> None:
-        # A lost progress edit must not stop the import; the summary is what matters.
-        with contextlib.suppress(discord.HTTPException):
-            await interaction.edit_original_response(content=text)
+    async def _edit(self, interaction: discord.Interaction[BookClubBot], text: str) -> bool:
+        """Show `text` in the progress message; a lost edit must not stop the import, but is logged."""
+        try:
+            await interaction.edit_original_response(content=text, allowed_mentions=_NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.warning("could not edit the import message of %s: %s", interaction.user.id, exc)
+            return False
+        return True
+
+    async def _finish(self, interaction: discord.Interaction[BookClubBot], text: str) -> None:
+        """The closing message must reach the member: in the progress message, else as a follow-up
+        (the interaction's token lasts 15 minutes), else by direct message; every failure is logged."""
+        if await self._edit(interaction, text):
+            return
+        try:
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=_NO_MENTIONS)
+            return
+        except discord.HTTPException as exc:
+            log.warning(
+                "could not send the import summary to %s as a follow-up: %s", interaction.user.id, exc
+            )
+        try:
+            await interaction.user.send(text, allowed_mentions=_NO_MENTIONS)
+        except discord.HTTPException:
+            log.exception(
+                "the import summary for %s was lost: no edit, follow-up or DM got through",
+                interaction.user.id,
+            )
 
     @app_commands.command(name="export")
     async def export(self, interaction: discord.Interaction[BookClubBot]) -> None:

@@ -1,4 +1,9 @@
-"""Queries on the shared catalogue (`books`, `books_fts`)."""
+"""Queries on the shared catalogue (`books`, `books_fts`).
+
+A row made from an imported CSV row is provisional (`import_guild_id` set): its title and details
+are one member's, so search and autocomplete show it only in the server whose import made it,
+and a provider's data replaces them when it comes (then the row is shared like any other).
+"""
 
 from __future__ import annotations
 
@@ -95,6 +100,18 @@ async def find_book(
     return None if row is None else book_from_row(row)
 
 
+async def provisional_owner(db: Database, book_id: int) -> int | None:
+    """The server whose import made this catalogue row, while its data is still the import's."""
+    query = "SELECT import_guild_id FROM books WHERE book_id = ?"
+    owner = await db.fetchval(query, (book_id,))
+    return None if owner is None else int(owner)
+
+
+# Provisional rows (imported, not yet replaced by a provider) are seen only by their own server;
+# with no server (None) none are.
+_VISIBLE = "(b.import_guild_id IS NULL OR b.import_guild_id = :guild)"
+
+
 def fts_query(text: str) -> str | None:
     """A safe FTS5 prefix query from free text: every word quoted, the last one a prefix."""
     words = re.findall(r"\w+", text.casefold())
@@ -105,24 +122,27 @@ def fts_query(text: str) -> str | None:
     return " ".join(quoted)
 
 
-async def search_books(db: Database, text: str, *, limit: int = 25) -> list[Book]:
-    """Catalogue books whose title or authors match every word of `text` (diacritics ignored)."""
+async def search_books(
+    db: Database, text: str, *, limit: int = 25, guild_id: int | None = None
+) -> list[Book]:
+    """Catalogue books whose title or authors match every word of `text` (diacritics ignored), as
+    server `guild_id` sees the catalogue."""
     match = fts_query(text)
     if match is None:
         return []
     query = f"""
         SELECT {", ".join("b." + c.strip() for c in _COLUMNS.split(","))}
         FROM books_fts JOIN books AS b ON b.book_id = books_fts.rowid
-        WHERE books_fts MATCH ?
+        WHERE books_fts MATCH :match AND {_VISIBLE}
         ORDER BY books_fts.rank
-        LIMIT ?
+        LIMIT :limit
     """
-    rows = await db.fetchall(query, (match, limit))
+    rows = await db.fetchall(query, {"match": match, "limit": limit, "guild": guild_id})
     return [book_from_row(row) for row in rows]
 
 
 async def autocomplete_books(
-    db: Database, text: str, *, limit: int = 25, candidates: int = 500
+    db: Database, text: str, *, limit: int = 25, candidates: int = 500, guild_id: int | None = None
 ) -> list[Book]:
     """Like `search_books`, bounded for autocomplete: only the first `candidates` matches are ranked.
 
@@ -134,12 +154,14 @@ async def autocomplete_books(
         return []
     query = f"""
         SELECT {", ".join("b." + c.strip() for c in _COLUMNS.split(","))}
-        FROM (SELECT rowid, rank FROM books_fts WHERE books_fts MATCH ? LIMIT ?) AS m
+        FROM (SELECT rowid, rank FROM books_fts WHERE books_fts MATCH :match LIMIT :candidates) AS m
         JOIN books AS b ON b.book_id = m.rowid
+        WHERE {_VISIBLE}
         ORDER BY m.rank
-        LIMIT ?
+        LIMIT :limit
     """
-    rows = await db.fetchall(query, (match, candidates, limit))
+    params = {"match": match, "candidates": candidates, "limit": limit, "guild": guild_id}
+    rows = await db.fetchall(query, params)
     return [book_from_row(row) for row in rows]
 
 
@@ -199,12 +221,30 @@ def _values(data: BookData) -> dict[str, str | int | None]:
 _UNIQUE = ("ol_work_id", "isbn13")
 
 
+# What a provider's data replaces in a provisional row; its identifiers only fill gaps, since
+# they are how the row was matched.
+_DESCRIPTIVE = (
+    "authors",
+    "subtitle",
+    "description",
+    "pages",
+    "format",
+    "first_published",
+    "cover_url",
+    "language",
+)
+
+
 async def complete_book_in(conn: aiosqlite.Connection, book_id: int, data: BookData) -> None:
     """Fill the missing fields of catalogue book `book_id` from `data`, inside a transaction.
 
     Known fields (and the title and source) are kept: a provider never blanks or replaces one. An
     Open Library work id or ISBN-13 already held by another catalogue row is left out rather than
     failing on the unique index (merging duplicates is another job).
+
+    A provisional row (made by an import) is different: the provider's title and descriptive
+    fields replace the imported ones (an imported value stays where the provider has none), and
+    the row stops being provisional.
     """
     values = {name: value for name, value in _values(data).items() if name not in ("title", "source")}
     fills = []
@@ -214,12 +254,18 @@ async def complete_book_in(conn: aiosqlite.Connection, book_id: int, data: BookD
             new = f"""CASE WHEN EXISTS (
                 SELECT 1 FROM books AS o WHERE o.{name} = :{name} AND o.book_id <> :book_id
             ) THEN NULL ELSE :{name} END"""
-        fills.append(f"{name} = coalesce(nullif({name}, ''), {new})")
+        kept = f"coalesce(nullif({name}, ''), {new})"
+        if name in _DESCRIPTIVE:
+            replaced = f"coalesce(nullif({new}, ''), {name})"
+            kept = f"CASE WHEN import_guild_id IS NULL THEN {kept} ELSE {replaced} END"
+        fills.append(f"{name} = {kept}")
+    fills.append("title = CASE WHEN import_guild_id IS NULL OR :title = '' THEN title ELSE :title END")
     query = f"""
-        UPDATE books SET {", ".join(fills)}, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+        UPDATE books SET {", ".join(fills)}, import_guild_id = NULL,
+               updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
         WHERE book_id = :book_id
     """
-    await conn.execute(query, {**values, "book_id": book_id})
+    await conn.execute(query, {**values, "title": data.title.strip(), "book_id": book_id})
 
 
 async def upsert_book(db: Database, data: BookData) -> Book:

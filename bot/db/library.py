@@ -63,9 +63,12 @@ async def books_by_title(conn: aiosqlite.Connection, titles: Iterable[str]) -> l
     return [CatalogueMatch(*row) for row in rows]
 
 
-async def insert_imported_books(conn: aiosqlite.Connection, books: Sequence[NewBook]) -> list[int]:
-    """Catalogue books made from CSV rows (source 'import', queued for enrichment), in one round trip
-    plus one; returns their ids in order.
+async def insert_imported_books(
+    conn: aiosqlite.Connection, guild_id: int, books: Sequence[NewBook]
+) -> list[int]:
+    """Catalogue books made from CSV rows of an import in `guild_id` (source 'import', queued for
+    enrichment, provisional: shown only in that server until a provider's data replaces theirs), in
+    one round trip plus one; returns their ids in order.
 
     The ids are assigned here: inside `BEGIN IMMEDIATE` this connection is the only writer, so
     max(book_id) + 1 … cannot be taken by anyone else before the commit.
@@ -76,13 +79,25 @@ async def insert_imported_books(conn: aiosqlite.Connection, books: Sequence[NewB
     first = int(rows[0][0]) + 1
     ids = list(range(first, first + len(books)))
     query = """
-        INSERT INTO books (book_id, title, authors, isbn13, isbn10, pages, format, first_published, source)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import')
+        INSERT INTO books (
+            book_id, title, authors, isbn13, isbn10, pages, format, first_published, source, import_guild_id
+        )
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import', ?)
     """
     await conn.executemany(
         query,
         [
-            (book_id, b.title, "\n".join(b.authors), b.isbn13, b.isbn10, b.pages, b.format, b.first_published)
+            (
+                book_id,
+                b.title,
+                "\n".join(b.authors),
+                b.isbn13,
+                b.isbn10,
+                b.pages,
+                b.format,
+                b.first_published,
+                guild_id,
+            )
             for book_id, b in zip(ids, books, strict=True)
         ],
     )
@@ -220,16 +235,18 @@ async def recompute_member_stats(conn: aiosqlite.Connection, guild_id: int, user
 async def start_job(
     conn: aiosqlite.Connection, guild_id: int, user_id: int, fmt: str, sha256: str, total: int, now: str
 ) -> ImportJob:
-    """The job for this import: a cut-off run of the same file is resumed, else a new one starts
-    (and the club gets its row, which the job refers to)."""
+    """The job for this import: a cut-off or failed run of the same file is resumed (running
+    again), else a new one starts (and the club gets its row, which the job refers to)."""
     await conn.execute("INSERT OR IGNORE INTO guilds (guild_id) VALUES (?)", (guild_id,))
     query = """
         SELECT job_id, rows_done FROM import_jobs
-        WHERE guild_id = ? AND user_id = ? AND status = 'running' AND file_sha256 = ?
+        WHERE guild_id = ? AND user_id = ? AND status IN ('running', 'failed') AND file_sha256 = ?
         ORDER BY job_id DESC LIMIT 1
     """
     rows = await _rows(conn, query, (guild_id, user_id, sha256))
     if rows:
+        query = "UPDATE import_jobs SET status = 'running', error = NULL, finished_at = NULL WHERE job_id = ?"
+        await conn.execute(query, (rows[0][0],))
         return ImportJob(int(rows[0][0]), int(rows[0][1]), True)
     query = """
         INSERT INTO import_jobs (guild_id, user_id, format, file_sha256, rows_total, started_at)
@@ -257,6 +274,25 @@ async def update_job(
     """
     params = (rows_done, added, updated, unchanged, skipped, finished_at, finished_at, job_id)
     await conn.execute(query, params)
+
+
+async def fail_job(db: Database, job_id: int, *, now: str, error: str) -> None:
+    """Mark a job whose task ended without finishing; the same file resumes it."""
+    query = """
+        UPDATE import_jobs SET status = 'failed', finished_at = ?, error = ?
+        WHERE job_id = ? AND status = 'running'
+    """
+    await db.execute(query, (now, error, job_id))
+
+
+async def fail_running_jobs(db: Database, *, now: str, error: str) -> int:
+    """Mark every running job failed (at start-up, when none can still be running); returns how many."""
+    query = """
+        UPDATE import_jobs SET status = 'failed', finished_at = ?, error = ?
+        WHERE status = 'running' RETURNING job_id
+    """
+    async with db.transaction() as conn:
+        return len(await _rows(conn, query, (now, error)))
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -330,8 +366,12 @@ async def count_enrichment_queue(db: Database, *, max_attempts: int) -> int:
 
 
 async def mark_enriched_in(conn: aiosqlite.Connection, book_id: int, now: str) -> None:
-    """Take a completed book off the enrichment queue (its fields are filled by `complete_book_in`)."""
-    query = "UPDATE books SET enriched_at = :now, updated_at = :now WHERE book_id = :book_id"
+    """Take a completed book off the enrichment queue (its fields are filled by `complete_book_in`):
+    it is no longer provisional."""
+    query = """
+        UPDATE books SET enriched_at = :now, updated_at = :now, import_guild_id = NULL
+        WHERE book_id = :book_id
+    """
     await conn.execute(query, {"now": now, "book_id": book_id})
     await conn.execute("DELETE FROM enrich_attempts WHERE book_id = ?", (book_id,))
 

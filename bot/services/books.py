@@ -3,6 +3,11 @@
 Accepted: an autocomplete/select value (`book:<id>`, `ol:OL…W`, `isbn:…`, `gb:…`), an ISBN-10/13
 (hyphens allowed, checksum checked), an Open Library work/edition id or openlibrary.org URL,
 "title by author", free text. Several remote matches become choices for a select menu.
+
+Everything here sees the catalogue as one server (`guild_id`) does: a book made by another
+server's library import is provisional (its title is that member's) until a provider's data
+replaces it, so it is not shown here: search and autocomplete skip it, and a look-up by its ISBN
+goes to the providers (whose answer then replaces the imported data for every server).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from bot.books.identifiers import looks_like_isbn, parse_isbn, parse_openlibrary
 from bot.books.provider import BookRef, ProviderError, SearchQuery
 from bot.books.service import BookService
 from bot.db import Database
-from bot.db.books import autocomplete_books, find_book, get_book, search_books
+from bot.db.books import autocomplete_books, find_book, get_book, provisional_owner, search_books
 from bot.errors import BookGone, UserFacingError
 from bot.models.books import Book, BookData
 from bot.render import clip, one_line, plain
@@ -82,15 +87,25 @@ def parse_book_query(text: str) -> ParsedQuery:
     return ParsedQuery(cleaned, search=SearchQuery.parse(cleaned))
 
 
-async def find_by_ref(db: Database, ref: BookRef) -> Book | None:
+async def _foreign(db: Database, book: Book, guild_id: int | None) -> bool:
+    """Whether `book` is another server's provisional import (an imported, never enriched row)."""
+    if book.source != "import" or book.enriched_at is not None:
+        return False  # the cheap test first: only these rows can be provisional
+    owner = await provisional_owner(db, book.book_id)
+    return owner is not None and owner != guild_id
+
+
+async def find_by_ref(db: Database, ref: BookRef, *, guild_id: int | None = None) -> Book | None:
     if ref.kind == "work":
-        return await find_book(db, ol_work_id=ref.value)
-    if ref.kind == "edition":
-        return await find_book(db, ol_edition_id=ref.value)
-    if ref.kind == "google":
-        return await find_book(db, google_id=ref.value)
-    isbn = parse_isbn(ref.value)
-    return None if isbn is None else await find_book(db, isbn13=isbn.isbn13, isbn10=isbn.isbn10)
+        book = await find_book(db, ol_work_id=ref.value)
+    elif ref.kind == "edition":
+        book = await find_book(db, ol_edition_id=ref.value)
+    elif ref.kind == "google":
+        book = await find_book(db, google_id=ref.value)
+    else:
+        isbn = parse_isbn(ref.value)
+        book = None if isbn is None else await find_book(db, isbn13=isbn.isbn13, isbn10=isbn.isbn10)
+    return None if book is None or await _foreign(db, book, guild_id) else book
 
 
 def _exact(books: list[Book], query: SearchQuery) -> Book | None:
@@ -104,8 +119,9 @@ def _exact(books: list[Book], query: SearchQuery) -> Book | None:
     return None
 
 
-async def _local_matches(db: Database, query: SearchQuery, limit: int) -> list[Book]:
-    return await search_books(db, f"{query.text} {query.author or ''}".strip(), limit=limit)
+async def _local_matches(db: Database, query: SearchQuery, limit: int, guild_id: int | None) -> list[Book]:
+    text = f"{query.text} {query.author or ''}".strip()
+    return await search_books(db, text, limit=limit, guild_id=guild_id)
 
 
 def _not_found(parsed: ParsedQuery, *, live: bool) -> UserFacingError:
@@ -178,35 +194,43 @@ def needs_network(parsed: ParsedQuery, local: Book | None) -> bool:
     return local is None or (parsed.ref is not None and local.enriched_at is None)
 
 
-async def find_local(db: Database, parsed: ParsedQuery) -> Book | None:
-    """The catalogue book `parsed` names exactly (an id, or an exact title), without any network."""
+async def find_local(db: Database, parsed: ParsedQuery, *, guild_id: int | None = None) -> Book | None:
+    """The catalogue book `parsed` names exactly (an id, or an exact title), without any network,
+    as server `guild_id` sees the catalogue."""
     if parsed.book_id is not None:
         book = await get_book(db, parsed.book_id)
-        if book is None:
+        if book is None or await _foreign(db, book, guild_id):
             raise BookGone()
         return book
     if parsed.ref is not None:
-        return await find_by_ref(db, parsed.ref)
+        return await find_by_ref(db, parsed.ref, guild_id=guild_id)
     assert parsed.search is not None
-    return _exact(await _local_matches(db, parsed.search, 5), parsed.search)
+    return _exact(await _local_matches(db, parsed.search, 5, guild_id), parsed.search)
 
 
 async def resolve(
-    db: Database, books: BookService, text: str, *, deadline: float, quick: bool = False
+    db: Database,
+    books: BookService,
+    text: str,
+    *,
+    deadline: float,
+    quick: bool = False,
+    guild_id: int | None = None,
 ) -> Resolution:
-    """The book `text` names, going to the providers when the catalogue does not know it.
+    """The book `text` names in server `guild_id`, going to the providers when the catalogue does
+    not know it.
 
     `quick` (option transformers, before a command runs): any local match wins, several remote
     matches resolve to the first. Otherwise several remote matches come back as `hits`.
     """
     parsed = parse_book_query(text)
-    local = await find_local(db, parsed)
+    local = await find_local(db, parsed, guild_id=guild_id)
     if local is not None and (quick or not needs_network(parsed, local) or not books.online):
         return Resolution(local)
     if parsed.ref is not None:
         return await _resolve_ref(books, parsed, local, deadline)
     assert parsed.search is not None
-    matches = await _local_matches(db, parsed.search, MAX_RESULTS)
+    matches = await _local_matches(db, parsed.search, MAX_RESULTS, guild_id)
     if quick and matches:
         return Resolution(matches[0])
     live = True
@@ -261,7 +285,7 @@ async def _open_hit(books: BookService, data: BookData, deadline: float, live: b
 
 
 async def search_hits(
-    db: Database, books: BookService, text: str, *, deadline: float
+    db: Database, books: BookService, text: str, *, deadline: float, guild_id: int | None = None
 ) -> tuple[list[SearchHit], bool]:
     """Up to 10 hits for `/book search`: the providers' first, the catalogue's when they fail or find nothing.
 
@@ -279,7 +303,7 @@ async def search_hits(
             hits = [hit for hit in (SearchHit.of_data(data) for data in outcome.books) if hit]
             if hits:
                 return hits, live
-    local = await _local_matches(db, parsed, MAX_RESULTS)
+    local = await _local_matches(db, parsed, MAX_RESULTS, guild_id)
     return [SearchHit.of_book(book) for book in local], live
 
 
@@ -291,12 +315,15 @@ MAX_SUGGESTIONS = 25
 REMOTE_MIN_CHARS = 3
 
 
-async def suggest(db: Database, books: BookService, typed: str, *, wait: float) -> list[tuple[str, str]]:
-    """(label, value) pairs for the `book` option: catalogue matches first, then timely provider matches."""
+async def suggest(
+    db: Database, books: BookService, typed: str, *, wait: float, guild_id: int | None = None
+) -> list[tuple[str, str]]:
+    """(label, value) pairs for the `book` option: catalogue matches first (as server `guild_id`
+    sees the catalogue), then timely provider matches."""
     typed = " ".join(typed.split())
     if not typed:
         return []
-    local = await autocomplete_books(db, typed, limit=MAX_SUGGESTIONS)
+    local = await autocomplete_books(db, typed, limit=MAX_SUGGESTIONS, guild_id=guild_id)
     found = [(clip(one_line(book.byline), 100), choice_value(book)) for book in local]
     if len(found) < MAX_SUGGESTIONS and len(typed) >= REMOTE_MIN_CHARS and books.online:
         known = {value for _, value in found}

@@ -82,7 +82,7 @@ async def show_book(interaction: discord.Interaction[BookClubBot], text: str) ->
     """
     bot = interaction.client
     parsed = parse_book_query(text)  # bad input is answered before anything is acknowledged
-    local = await find_local(bot.db, parsed)
+    local = await find_local(bot.db, parsed, guild_id=interaction.guild_id)
     if local is not None and not (bot.books.online and needs_network(parsed, local)):
         await _send(interaction, parsed.text, Resolution(local))
         return
@@ -90,7 +90,9 @@ async def show_book(interaction: discord.Interaction[BookClubBot], text: str) ->
     # then posted for the channel as a follow-up.
     await interaction.response.defer(ephemeral=True, thinking=True)
     deadline = asyncio.get_running_loop().time() + bot.settings.http_timeout
-    resolution = await resolve(bot.db, bot.books, parsed.text, deadline=deadline)
+    resolution = await resolve(
+        bot.db, bot.books, parsed.text, deadline=deadline, guild_id=interaction.guild_id
+    )
     await _send(interaction, parsed.text, resolution)
 
 

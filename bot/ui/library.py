@@ -7,6 +7,7 @@ from bot.services.library import ImportSummary
 
 BAR_CELLS = 8
 MAX_SKIPPED_LINES = 15
+MAX_NOTE_LINES = 5
 _FORMAT_NAMES = {"goodreads": "Goodreads", "storygraph": "StoryGraph"}
 
 
@@ -47,5 +48,20 @@ def summary_text(summary: ImportSummary) -> str:
             lines.append(f"• line {problem.line}: {problem.reason}")
         if len(summary.skipped) > MAX_SKIPPED_LINES:
             lines.append(f"• …and {len(summary.skipped) - MAX_SKIPPED_LINES} more.")
+    if summary.notes:
+        lines.append("Imported without a value that could not be kept:")
+        for note in summary.notes[:MAX_NOTE_LINES]:
+            lines.append(f"• line {note.line}: {note.reason}")
+        if len(summary.notes) > MAX_NOTE_LINES:
+            lines.append(f"• …and {len(summary.notes) - MAX_NOTE_LINES} more.")
     text = "\n".join(lines)
     return text if len(text) <= 2000 else text[:1997] + "…"
+
+
+def failed_text(saved: int, total: int) -> str:
+    """The closing message of an import that stopped on an error of ours."""
+    return (
+        f"**The import stopped** after {saved} of {plural(total, 'row')} because of an error on our side. "
+        f"{'The rows imported so far are saved. ' if saved else 'Nothing was imported this time. '}"
+        "Import the same file again to finish: it carries on where it stopped."
+    )

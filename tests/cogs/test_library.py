@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from pathlib import Path
 from typing import cast
 
@@ -254,3 +255,188 @@ def test_progress_line_and_summary_wording() -> None:
     assert "• line 17" not in text
     assert "• …and 25 more." in text
     assert len(text) <= 2000
+
+
+# -- hardening (issue #11) ------------------------------------------------------------------------------
+GOODREADS_HEADER_LINE = b"Title,Author,Exclusive Shelf,My Rating,Number of Pages,Read Count\n"
+
+
+async def job_statuses(club: Club) -> list[str]:
+    return [row[0] for row in await club.db.fetchall("SELECT status FROM import_jobs ORDER BY job_id")]
+
+
+async def test_a_nan_rating_skips_its_line_and_the_import_finishes(club: Club) -> None:
+    rows = b"".join(b"Book %d,Ann,read,4,,\n" % n for n in range(300))
+    rows = rows.replace(b"Book 260,Ann,read,4", b"Book 260,Ann,read,NaN")
+    result = await club.alice.slash(
+        club.channel, "library import", file=("lib.csv", GOODREADS_HEADER_LINE + rows)
+    )
+    assert result.response is not None
+    text = result.response.content
+    assert "299 added, 0 updated, 0 unchanged, 1 skipped." in text
+    assert "• line 262: the rating “NaN” is not a number of stars" in text
+    assert await job_statuses(club) == ["done"]
+
+
+async def test_huge_numbers_are_left_out_and_said_so(club: Club) -> None:
+    nines = b"9" * 25
+    data = GOODREADS_HEADER_LINE + b"Big,Ann,read,4,%s,2\nMany,Ann,read,4,300,%s\n" % (nines, nines)
+    result = await club.alice.slash(club.channel, "library import", file=("lib.csv", data))
+    assert result.response is not None
+    text = result.response.content
+    assert "2 added, 0 updated, 0 unchanged, 0 skipped." in text
+    assert (
+        "• line 2: the Number of Pages 9999999999999999999… is more than 100,000, so it was left out" in text
+    )
+    assert "• line 3: the Read Count 9999999999999999999… is more than 1,000, so it was left out" in text
+    assert "Error" not in text
+
+
+async def test_an_error_of_ours_mid_import_is_said_and_the_job_is_not_left_running(club: Club) -> None:
+    await club.db.execute(  # the disk fails on the second batch
+        """CREATE TRIGGER broken_disk BEFORE INSERT ON shelves WHEN new.book_id > 250
+        BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"""
+    )
+    rows = b"".join(b"Book %d,Ann,read,4,,\n" % n for n in range(300))
+    result = await club.alice.slash(
+        club.channel, "library import", file=("lib.csv", GOODREADS_HEADER_LINE + rows)
+    )
+    assert result.response is not None
+    assert result.response.content == (
+        "**The import stopped** after 250 of 300 rows because of an error on our side. The rows imported "
+        "so far are saved. Import the same file again to finish: it carries on where it stopped."
+    )
+    assert await job_statuses(club) == ["failed"]
+    assert (await db_counts(club))[0] == 250
+
+    await club.db.execute("DROP TRIGGER broken_disk")
+    again = await club.alice.slash(
+        club.channel, "library import", file=("lib.csv", GOODREADS_HEADER_LINE + rows)
+    )
+    assert again.response is not None
+    assert "stopped after 250 rows" in again.response.content
+    assert "50 added, 0 updated, 250 unchanged, 0 skipped." in again.response.content
+    assert await job_statuses(club) == ["done"]
+
+
+async def test_a_restart_marks_a_running_import_failed(club: Club) -> None:
+    await club.db.execute("INSERT INTO guilds (guild_id) VALUES (?) ON CONFLICT DO NOTHING", (club.guild.id,))
+    await club.db.execute(
+        "INSERT INTO import_jobs (guild_id, user_id, format, file_sha256, started_at) "
+        "VALUES (?, ?, 'goodreads', 'abc', '2026-11-25T12:00:00.000Z')",
+        (club.guild.id, club.alice.id),
+    )
+    await club.restart()
+    assert await job_statuses(club) == ["failed"]
+
+
+ORIGINAL = "/webhooks/*/*/messages/@original"
+TRIES = 5  # discord.py tries a webhook request five times on a 500
+
+
+async def test_a_lost_summary_edit_falls_back_to_a_followup_and_is_logged(
+    club: Club, fixtures: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Every edit of the message fails (each tried five times): the first progress line, then the summary.
+    club.env.inject_error("PATCH", ORIGINAL, times=2 * TRIES)
+    data = (fixtures / MAPMYREADS).read_bytes()
+
+    with caplog.at_level(logging.WARNING, logger="cogs.library"):
+        result = await club.alice.slash(club.channel, "library import", file=("lib.csv", data))
+
+    # The follow-up completes the deferred reply (Discord shows it in place of "thinking…").
+    assert [m.content for m in result.followups] == []
+    assert result.response is not None
+    assert result.ephemeral
+    assert "**Goodreads import finished** — 358 rows." in result.response.content
+    assert [r.method for r in club.env.http_requests if "/webhooks/" in r.path][-1] == "POST"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert sum("could not edit the import message" in m for m in warnings) == 2
+
+
+async def test_when_the_followup_fails_too_the_summary_comes_by_dm(
+    club: Club, fixtures: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    club.env.inject_error("PATCH", ORIGINAL, times=2 * TRIES)
+    club.env.inject_error("POST", "/webhooks/*", times=TRIES)
+    data = (fixtures / MAPMYREADS).read_bytes()
+
+    with caplog.at_level(logging.WARNING, logger="cogs.library"):
+        result = await club.alice.slash(club.channel, "library import", file=("lib.csv", data))
+
+    assert result.followups == []
+    dms = [
+        str(r.json["content"])
+        for r in club.env.http_requests
+        if r.method == "POST"
+        and r.path.startswith("/channels/")
+        and isinstance(r.json, dict)
+        and "import finished" in str(r.json.get("content"))
+    ]
+    assert len(dms) == 1
+    assert "358 added" in dms[0]
+    assert any("as a follow-up" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-16-le"])
+async def test_utf16_and_utf32_files_import(club: Club, encoding: str) -> None:
+    text = "Title,Author,Exclusive Shelf\r\nDune,Frank Herbert,read\r\nÉmile,Rousseau,to-read\r\n"
+    result = await club.alice.slash(club.channel, "library import", file=("lib.csv", text.encode(encoding)))
+    assert result.response is not None
+    assert "2 added, 0 updated, 0 unchanged, 0 skipped." in result.response.content
+
+
+async def test_cr_only_line_endings_import(club: Club) -> None:
+    data = b"Title,Author,Exclusive Shelf\rDune,Frank Herbert,read\r,Nobody,read\rEmma,Jane Austen,read\r"
+    result = await club.alice.slash(club.channel, "library import", file=("lib.csv", data))
+    assert result.response is not None
+    assert "2 added, 0 updated, 0 unchanged, 1 skipped." in result.response.content
+    assert "• line 3: has no title" in result.response.content
+
+
+async def test_a_stray_quote_in_the_header_is_named(club: Club) -> None:
+    data = b'"Title,Author,Exclusive Shelf\nDune,Frank Herbert,read\n'
+    result = await club.alice.slash(club.channel, "library import", file=("lib.csv", data))
+    assert result.ephemeral
+    answer = answer_of(result)
+    assert "stray quote mark" in answer
+    assert "empty" not in answer
+    assert await db_counts(club) == (0, 0, 0, 0)
+
+
+async def test_a_formula_title_is_neutralised_in_another_members_export(club: Club) -> None:
+    formula = '=HYPERLINK("https://phish.example/login","Click me")'
+    row = 'Title,Author,ISBN13,Exclusive Shelf\n"{}",Ann,"=""9780441013593""",read\n'
+    await club.alice.slash(
+        club.channel, "library import", file=("a.csv", row.format(formula.replace('"', '""')).encode())
+    )
+    await club.bob.slash(club.channel, "library import", file=("b.csv", row.format("Dune").encode()))
+
+    result = await club.bob.slash(club.channel, "library export")
+
+    message = result.followups[0] if result.followups else result.response
+    assert message is not None
+    exported = (await message.attachments[0].read()).decode()
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert rows[0]["Title"] == "'" + formula
+    assert rows[0]["ISBN13"] == '="9780441013593"'
+
+
+async def test_an_imported_title_stays_in_the_server_that_imported_it(club: Club) -> None:
+    """A real ISBN the catalogue lacks, under a made-up title: the other server never sees that title."""
+    data = b'Title,Author,ISBN13,Exclusive Shelf\nMade Up Title,Nobody,"=""9780441013593""",read\n'
+    await club.alice.slash(club.channel, "library import", file=("lib.csv", data))
+    book_id = await club.db.fetchval("SELECT book_id FROM books WHERE isbn13 = '9780441013593'")
+    elsewhere = club.env.create_guild("Elsewhere")
+    channel = elsewhere.create_text_channel("general")
+    carol = elsewhere.add_member(club.env.create_user("carol"))
+
+    mine = await club.alice.autocomplete(club.channel, "book show", "book", "made up")
+    theirs = await carol.autocomplete(channel, "book show", "book", "made up")
+    shown = await carol.slash(channel, "book show", book="9780441013593")
+
+    assert [c["value"] for c in mine] == [f"book:{book_id}"]
+    assert theirs == []
+    answer = answer_of(shown)
+    assert "No book with ISBN 9780441013593 is known yet" in answer  # the providers are down here
+    assert "Made Up" not in answer

@@ -3,7 +3,7 @@
 `HYPOTHESIS_PROFILE=ci` (the default, run by `make test`): few examples, derandomized, so the
 suite stays within a few minutes and fails the same way twice. `HYPOTHESIS_PROFILE=fuzz` (`make
 fuzz`): many more examples, a new seed each run, and a summary of how many inputs each family
-tried.
+tried. `HYPOTHESIS_MAX_EXAMPLES` overrides the number of examples of either profile.
 """
 
 from __future__ import annotations
@@ -17,13 +17,28 @@ from tests.hostile.support import TRIED
 
 # Examples are drawn up front and played in one running bot (see support.examples): the health
 # checks about slow data generation and function-scoped fixtures do not apply.
-_QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
+_QUIET = [
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.filter_too_much,
+    HealthCheck.function_scoped_fixture,
+]
+
+
+def _examples(default: int) -> int:
+    return int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", default))
+
 
 settings.register_profile(
-    "ci", max_examples=30, derandomize=True, deadline=None, database=None, suppress_health_check=_QUIET
+    "ci",
+    max_examples=_examples(30),
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=_QUIET,
 )
 settings.register_profile(
-    "fuzz", max_examples=600, deadline=None, database=None, suppress_health_check=_QUIET
+    "fuzz", max_examples=_examples(600), deadline=None, database=None, suppress_health_check=_QUIET
 )
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 settings.load_profile(PROFILE)

@@ -1,6 +1,7 @@
 """Library import and export: a member's Goodreads or StoryGraph history in, a Goodreads CSV out.
 
-- `reader`: decoding an upload, recognising its format, its records with line numbers, value parsing;
+- `decoding`: an upload's text encoding, or why it is not a text file;
+- `reader`: recognising an upload's format, its records with line numbers, value parsing;
 - `goodreads`, `storygraph`: what each site's columns mean (and writing Goodreads' layout);
 - `importer`: opening an upload and importing its rows in batches, resumable and idempotent;
 - `export`: a member's library as a Goodreads CSV.
@@ -13,6 +14,7 @@ from bot.services.library.importer import (
     ImportGuard,
     ImportSummary,
     Skipped,
+    close_interrupted_imports,
     import_library,
     read_library_file,
 )
@@ -32,6 +34,7 @@ __all__ = [
     "LibraryRow",
     "RowProblem",
     "Skipped",
+    "close_interrupted_imports",
     "export_library",
     "import_library",
     "read_library_file",

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping, Sequence
 
 from bot.models.library import LibraryEntry
 from bot.models.shelves import Shelf
 from bot.services.library.reader import (
+    FORMULA_STARTS,
+    MAX_PAGES,
+    MAX_READ_COUNT,
     ExportFormat,
     LibraryRow,
     ParsedRow,
@@ -26,6 +30,7 @@ from bot.services.library.reader import (
     shortened,
     stars_x2_from,
     whole_number,
+    year_of,
 )
 
 GOODREADS_HEADER: tuple[str, ...] = (
@@ -65,6 +70,7 @@ _SHELVES: dict[str, Shelf] = {
     "abandoned": "did-not-finish",
 }
 _EXPORT_SHELVES = {"want-to-read": "to-read"}
+_ISBN = re.compile(r"[0-9]{9}[0-9X]|[0-9]{13}")
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -82,7 +88,9 @@ def parse_row(line: int, row: Mapping[str, str]) -> ParsedRow:
         return RowProblem(line, f"is on the shelf “{shelf_name[:40]}”, which has no equivalent here")
     isbn13, isbn10 = isbns(row.get("ISBN13", ""), row.get("ISBN", ""))
     finished = iso_date(row.get("Date Read", ""))
-    read_count = whole_number(row.get("Read Count", "")) or 0
+    notes: list[str] = []
+    pages = whole_number(row.get("Number of Pages", ""), "Number of Pages", notes, maximum=MAX_PAGES)
+    read_count = whole_number(row.get("Read Count", ""), "Read Count", notes, maximum=MAX_READ_COUNT) or 0
     year = row.get("Original Publication Year", "").strip() or row.get("Year Published", "").strip()
     review, cut = shortened(review_text(row.get("My Review", "")))
     return LibraryRow(
@@ -99,9 +107,10 @@ def parse_row(line: int, row: Mapping[str, str]) -> ParsedRow:
         added_at=iso_date(row.get("Date Added", "")),
         finished_at=finished,
         times_read=max(read_count, 1 if shelf == "read" else 0),
-        pages=whole_number(row.get("Number of Pages", "")),
-        format=row.get("Binding", "").strip() or None,
-        first_published=year if year.isdigit() else None,
+        pages=pages,
+        format=clean_name(row.get("Binding", "")) or None,
+        first_published=year_of(year),
+        notes=tuple(notes),
     )
 
 
@@ -121,7 +130,7 @@ def export_date(iso: str | None) -> str:
 
 def export_review(body: str | None) -> str:
     """A stored review → Goodreads' single-line form, line breaks as `<br/>`."""
-    return body.replace("\r\n", "\n").replace("\n", "<br/>") if body else ""
+    return body.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br/>") if body else ""
 
 
 def _last_first(name: str) -> str:
@@ -136,8 +145,29 @@ def _rating(stars_x2: int | None) -> str:
     return str(stars_x2 // 2) if stars_x2 % 2 == 0 else f"{stars_x2 / 2:.1f}"
 
 
+def neutralised(cell: str) -> str:
+    """A cell a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`, `@`, a tab
+    or a carriage return gets a leading single quote (OWASP's CSV-injection rule). The reader
+    removes it again, so an export re-imports to the same library.
+
+    Carriage returns become line feeds: the csv module quotes a cell holding the line terminator
+    (LF) but writes a lone CR bare, which would end the record early."""
+    if cell.startswith(FORMULA_STARTS):
+        cell = "'" + cell
+    return cell.replace("\r\n", "\n").replace("\r", "\n") if "\r" in cell else cell
+
+
+def _isbn_cell(isbn: str | None) -> str:
+    """Goodreads' own `="…"` form, which keeps spreadsheets from dropping leading zeros. Only
+    digits (and X) go inside it, so the formula can do nothing else."""
+    if isbn is None or _ISBN.fullmatch(isbn):
+        return f'="{isbn or ""}"'
+    return neutralised(isbn)
+
+
 def write_goodreads(rows: Sequence[LibraryEntry]) -> bytes:
-    """A current-format (24-column) Goodreads export: LF endings, ISBNs quoted as `="…"`."""
+    """A current-format (24-column) Goodreads export: LF endings, ISBNs quoted as `="…"`, every
+    text cell guarded against spreadsheet formulas."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(GOODREADS_HEADER)
@@ -148,25 +178,25 @@ def write_goodreads(rows: Sequence[LibraryEntry]) -> bytes:
         writer.writerow(
             (
                 "",
-                row.title,
-                author,
-                _last_first(author),
-                ", ".join(row.authors[1:]),
-                f'="{row.isbn10 or ""}"',
-                f'="{row.isbn13 or ""}"',
+                neutralised(row.title),
+                neutralised(author),
+                neutralised(_last_first(author)),
+                neutralised(", ".join(row.authors[1:])),
+                _isbn_cell(row.isbn10),
+                _isbn_cell(row.isbn13),
                 _rating(row.stars_x2),
                 f"{row.average_x2 / 2:.2f}" if row.average_x2 else "",
                 "",
-                row.format or "",
+                neutralised(row.format or ""),
                 row.pages or "",
-                year,
-                year,
+                neutralised(year),
+                neutralised(year),
                 export_date(row.finished_at),
                 export_date(row.added_at),
                 shelf,
                 "",
                 shelf,
-                export_review(row.review),
+                neutralised(export_review(row.review)),
                 "true" if row.spoiler and row.review else "",
                 "",
                 row.times_read,

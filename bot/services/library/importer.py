@@ -14,12 +14,19 @@ What a row does:
 - a rating in the file sets the member's rating; an unrated row leaves an existing rating alone;
 - a review is stored with `imported = 1` and its date (Date Read, else Date Added) and is never
   posted as a card; a review the member wrote in Discord is never overwritten by a file.
+
+A book created from a row is provisional: shown only in this server until a provider's data
+replaces the member's (see `insert_imported_books`). A row that cannot be read is skipped with its
+line number; a value that cannot be kept (a page count of `²`) is left out, with a note. An import
+that ends any other way (an error, a cancellation) marks its job failed, never leaves it running;
+the same file resumes it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +39,8 @@ from bot.db import Database, db_time
 from bot.db.library import (
     books_by_isbn,
     books_by_title,
+    fail_job,
+    fail_running_jobs,
     insert_imported_books,
     member_entries,
     recompute_book_stats,
@@ -48,6 +57,8 @@ from bot.models.shelves import ShelfEntry
 from bot.services.library.goodreads import GOODREADS
 from bot.services.library.reader import ExportFormat, LibraryFile, LibraryRow, RowProblem, open_export
 from bot.services.library.storygraph import STORYGRAPH
+
+log = logging.getLogger(__name__)
 
 BATCH_SIZE = 250
 #: The exports /library import reads, by the name a member chooses; sniffed in this order.
@@ -71,6 +82,7 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    notes: list[Skipped] = field(default_factory=list)  # values left out of rows that were imported
     ratings: int = 0  # ratings written (new or changed)
     reviews: int = 0  # reviews written (new or changed)
     reviews_shortened: int = 0  # of those, cut to the 4,000-character review limit
@@ -178,7 +190,7 @@ def _title_key(row: LibraryRow) -> str:
 
 
 async def _resolve_books(
-    conn: aiosqlite.Connection, rows: list[LibraryRow], summary: ImportSummary
+    conn: aiosqlite.Connection, guild_id: int, rows: list[LibraryRow], summary: ImportSummary
 ) -> list[int]:
     """The catalogue book of each row, creating the missing ones from the rows' own data."""
     by_isbn: dict[str, int] = {}
@@ -225,7 +237,7 @@ async def _resolve_books(
                 )
         found.append(book_id)
         slots.append(slot)
-    new_ids = await insert_imported_books(conn, new_books)
+    new_ids = await insert_imported_books(conn, guild_id, new_books)
     summary.books_created += len(new_ids)
     book_ids: list[int] = []
     for book_id, slot in zip(found, slots, strict=True):
@@ -246,21 +258,45 @@ async def import_library(
     progress: ProgressCallback | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> ImportSummary:
-    """Import every row of `file` into this member's library in this club; see the module docstring."""
+    """Import every row of `file` into this member's library in this club; see the module docstring.
+
+    Whatever ends the import early (an exception, a cancellation) marks its job failed and is
+    raised again; the member can import the same file again to finish it."""
     now_iso = db_time(now)
     summary = ImportSummary(format=file.format, total=file.total)
     async with db.transaction() as conn:
         job = await start_job(conn, guild_id, user_id, file.format, file.sha256, file.total, now_iso)
     if job.resumed:
         summary.resumed_from = job.rows_done
+    try:
+        await _import_rows(db, guild_id, user_id, file, job.job_id, summary, now_iso, progress, batch_size)
+    except BaseException as exc:
+        # Shielded: a second cancellation must not leave the job running either.
+        await asyncio.shield(_give_up(db, job.job_id, now_iso, exc))
+        raise
+    return summary
+
+
+async def _import_rows(
+    db: Database,
+    guild_id: int,
+    user_id: int,
+    file: LibraryFile,
+    job_id: int,
+    summary: ImportSummary,
+    now_iso: str,
+    progress: ProgressCallback | None,
+    batch_size: int,
+) -> None:
     rows = file.rows()
     while batch := list(itertools.islice(rows, batch_size)):
         good = [r for r in batch if isinstance(r, LibraryRow)]
         summary.skipped.extend(Skipped(p.line, p.reason) for p in batch if isinstance(p, RowProblem))
+        summary.notes.extend(Skipped(r.line, note) for r in good for note in r.notes)
         work = _Batch(now_iso, summary)
         async with db.transaction() as conn:
             if good:
-                book_ids = await _resolve_books(conn, good, summary)
+                book_ids = await _resolve_books(conn, guild_id, good, summary)
                 entries = await member_entries(conn, guild_id, user_id, book_ids)
                 for row, book_id in zip(good, book_ids, strict=True):
                     work.apply(row, book_id, entries.setdefault(book_id, MemberEntry()))
@@ -271,27 +307,40 @@ async def import_library(
                     await recompute_book_stats(conn, guild_id, work.touched)
                 if work.ratings or work.reviews:
                     await recompute_member_stats(conn, guild_id, user_id)
-            await update_job(
-                conn,
-                job.job_id,
-                rows_done=summary.done,
-                added=summary.added,
-                updated=summary.updated,
-                unchanged=summary.unchanged,
-                skipped=len(summary.skipped),
-            )
+            await _record(conn, job_id, summary)
         if progress is not None:
             await progress(summary.done, summary.total)
         await asyncio.sleep(0)  # let other commands run between batches
     async with db.transaction() as conn:
-        await update_job(
-            conn,
-            job.job_id,
-            rows_done=summary.done,
-            added=summary.added,
-            updated=summary.updated,
-            unchanged=summary.unchanged,
-            skipped=len(summary.skipped),
-            finished_at=now_iso,
-        )
-    return summary
+        await _record(conn, job_id, summary, finished_at=now_iso)
+
+
+async def _record(
+    conn: aiosqlite.Connection, job_id: int, summary: ImportSummary, *, finished_at: str | None = None
+) -> None:
+    await update_job(
+        conn,
+        job_id,
+        rows_done=summary.done,
+        added=summary.added,
+        updated=summary.updated,
+        unchanged=summary.unchanged,
+        skipped=len(summary.skipped),
+        finished_at=finished_at,
+    )
+
+
+async def _give_up(db: Database, job_id: int, now_iso: str, exc: BaseException) -> None:
+    error = "cancelled" if isinstance(exc, asyncio.CancelledError) else f"{type(exc).__name__}: {exc}"
+    try:
+        await fail_job(db, job_id, now=now_iso, error=error[:200])
+    except Exception:
+        log.exception("import job %d ended (%s) and could not be marked failed", job_id, error[:200])
+
+
+async def close_interrupted_imports(db: Database, now: datetime) -> int:
+    """Mark the imports a stopped process left running as failed (at start-up, none can run)."""
+    closed = await fail_running_jobs(db, now=db_time(now), error="interrupted: the bot stopped")
+    if closed:
+        log.info("marked %d interrupted library imports as failed; importing the file again resumes", closed)
+    return closed

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from bot.models.shelves import Shelf
 from bot.services.library.reader import (
+    MAX_READ_COUNT,
     ExportFormat,
     LibraryRow,
     ParsedRow,
@@ -65,8 +66,9 @@ def parse_row(line: int, row: Mapping[str, str]) -> ParsedRow:
         started = iso_date(start)
         finished = iso_date(end) if end else (started if shelf == "read" else None)
     finished = iso_date(row.get("Last Date Read", "")) or finished
-    read_count = whole_number(row.get("Read Count", "")) or 0
-    fmt = row.get("Format", "").strip().casefold()
+    notes: list[str] = []
+    read_count = whole_number(row.get("Read Count", ""), "Read Count", notes, maximum=MAX_READ_COUNT) or 0
+    fmt = clean_name(row.get("Format", "")).casefold()
     return LibraryRow(
         line=line,
         title=title,
@@ -82,6 +84,7 @@ def parse_row(line: int, row: Mapping[str, str]) -> ParsedRow:
         finished_at=finished if shelf in ("read", "did-not-finish") else None,
         times_read=max(read_count, 1 if shelf == "read" else 0),
         format=_FORMATS.get(fmt, fmt.capitalize() or None),
+        notes=tuple(notes),
     )
 
 
