@@ -117,6 +117,7 @@ class Library(
                 progress=progress,
             )
             await self._edit(interaction, summary_text(summary))
+        self.bot.progress_moved(interaction.guild_id, interaction.user.id)
 
     async def _edit(self, interaction: discord.Interaction[BookClubBot], text: str) -> None:
         # A lost progress edit must not stop the import; the summary is what matters.

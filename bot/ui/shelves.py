@@ -95,6 +95,7 @@ class ShelfSelect(
         else:
             change = await shelve_book(bot.db, guild_id, user_id, self.book_id, choice, bot.clock())
         await page.refresh_page(interaction, self.book_id, change.message)
+        bot.progress_moved(guild_id, user_id, self.book_id)
 
 
 # -- finishing a book from a progress update ---------------------------------------------------
@@ -144,6 +145,7 @@ class FinishButton(
         if finished.stars_x2:
             text += f" and rated it {stars_text(finished.stars_x2)}"
         await interaction.response.edit_message(content=text + ".", view=None)
+        bot.progress_moved(guild_id, self.user_id, self.book_id)
 
 
 # -- shelf lists -------------------------------------------------------------------------------
