@@ -200,6 +200,8 @@ class ThreadGate:
             if found is None:  # the read ended meanwhile
                 return None
             read, section = found
+            if read.channel_gone:
+                return None
             if section.thread_id is not None and section.thread_id != gone:  # already remade
                 self._threads[(read_id, number)] = section.thread_id
                 return await find_thread(guild, section.thread_id)

@@ -254,7 +254,11 @@ class EditForm(discord.ui.Modal):
             custom_id=self.FIELD, style=discord.TextStyle.paragraph, default=form_text(read), max_length=4000
         )
         self.add_item(
-            discord.ui.Label(text="One line per section: name | due date (YYYY-MM-DD)", component=text)
+            discord.ui.Label(
+                text="Name | due date (YYYY-MM-DD)",
+                description="One line per section, in order, e.g. Chapters 1–4 | 2026-12-02",
+                component=text,
+            )
         )
 
     @classmethod

@@ -84,7 +84,7 @@ async def find_thread(guild: discord.Guild, thread_id: int) -> discord.Thread | 
         return thread
     try:
         channel = await guild.fetch_channel(thread_id)
-    except discord.NotFound:
+    except (discord.NotFound, discord.Forbidden):  # deleted, or its channel was (then Discord says 403)
         return None
     return channel if isinstance(channel, discord.Thread) else None
 
