@@ -3,7 +3,9 @@
 Each row compares the bot's async path (aiosqlite in its own thread, so nothing blocks the event
 loop) with raw sqlite3 running the same query on the same file in the same run.
 
-    python -m bench.books
+    python -m bench.books [scale]
+
+`scale` shrinks the catalogue and the number of timed calls (the test suite runs a tiny one).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import random
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -30,7 +33,7 @@ from bot.db.books import autocomplete_books, fts_query
 from bot.models.books import BookData
 from bot.services.books import SearchHit, resolve
 
-CATALOGUE_SIZE = 200_000
+CATALOGUE_SIZE = 200_000  # at scale 1
 WORDS = [
     "night",
     "shadow",
@@ -174,7 +177,12 @@ async def max_loop_stall(work: Callable[[], Awaitable[object]], n: int) -> float
     return stall
 
 
-async def run(folder: Path) -> None:
+async def run(folder: Path, scale: float = 1.0) -> None:
+    def times(n: int) -> int:
+        """How many timed calls `n` is at this scale."""
+        return max(3, round(n * scale))
+
+    catalogue_size = max(500, round(CATALOGUE_SIZE * scale))
     path = folder / "bench.sqlite3"
     db: Database = await open_database(path)
     await db.migrate()
@@ -230,27 +238,29 @@ async def run(folder: Path) -> None:
         await cached_fetch()
         row(
             "cached response (fetcher, 1 read + JSON)",
-            await time_async(cached_fetch, 2000),
-            time_sync(raw_cached, 2000),
+            await time_async(cached_fetch, times(2000)),
+            time_sync(raw_cached, times(2000)),
         )
         row(
             "cached work lookup (provider, 2 cached reads)",
-            await time_async(cached_lookup, 1000),
-            time_sync(raw_cached, 2000) * 2,
+            await time_async(cached_lookup, times(1000)),
+            time_sync(raw_cached, times(2000)) * 2,
         )
 
-        # The catalogue: 200k generated books through the real schema (triggers fill books_fts).
-        generated = generate_books(CATALOGUE_SIZE)
+        # The catalogue: 200k generated books (at scale 1) through the real schema (triggers fill books_fts).
+        generated = generate_books(catalogue_size)
         raw.executemany("INSERT INTO books (ol_work_id, title, authors) VALUES (?, ?, ?)", generated)
         raw.commit()
         # Stored as enriched, as a looked-up book is: resolving it needs no provider.
         stored = await books.store(BookData(title="Sabriel", authors=("Garth Nix",), isbn13="9780060273224"))
         row(
             "resolve ISBN from the catalogue",
-            await time_async(lambda: resolve(db, books, "0-06-027322-4", deadline=loop.time() + 1), 1000),
+            await time_async(
+                lambda: resolve(db, books, "0-06-027322-4", deadline=loop.time() + 1), times(1000)
+            ),
             time_sync(
                 lambda: raw.execute("SELECT * FROM books WHERE isbn13 = ?", ("9780060273224",)).fetchone(),
-                1000,
+                times(1000),
             ),
         )
         assert stored.book_id
@@ -273,26 +283,31 @@ async def run(folder: Path) -> None:
             def raw_query(match: str | None = match, query: str = bounded) -> object:
                 return raw.execute(query, (match,)).fetchall()
 
-            value = await time_async(autocomplete, 100)
-            row(f"autocomplete over {CATALOGUE_SIZE:,} books: {typed!r}", value, time_sync(raw_query, 100))
+            value = await time_async(autocomplete, times(100))
+            row(
+                f"autocomplete over {catalogue_size:,} books: {typed!r}",
+                value,
+                time_sync(raw_query, times(100)),
+            )
             row(
                 f"  same, vs ranking every match (raw sqlite3): {typed!r}",
                 value,
-                time_sync(lambda m=match: raw_query(m, unbounded), 30),
+                time_sync(lambda m=match: raw_query(m, unbounded), times(30)),
             )
 
-        stall = await max_loop_stall(cached_fetch, 500)
-        row("max event-loop stall, 500 concurrent cached lookups", stall * 1e6, 1000.0)
+        stall = await max_loop_stall(cached_fetch, times(500))
+        row(f"max event-loop stall, {times(500)} concurrent cached lookups", stall * 1e6, 1000.0)
         raw.close()
     await db.close()
 
 
-def main() -> list[Row]:
+def main(scale: float = 1.0) -> list[Row]:
+    """The rows for `make bench`; `scale` shrinks the catalogue and the timed calls."""
     ROWS.clear()
     with tempfile.TemporaryDirectory() as folder:
-        asyncio.run(run(Path(folder)))
+        asyncio.run(run(Path(folder), scale))
     return list(ROWS)
 
 
 if __name__ == "__main__":
-    print(format_table(main()))
+    print(format_table(main(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0)))

@@ -6,7 +6,8 @@ run with a 1,000-row file. While the big import runs, a ticker task measures the
 lag and another task makes a small write every 50 ms, as a member's /rate would: both show the bot
 keeps answering. The export of the 10,000 books is timed too, with the loop's worst lag while it
 runs, against writing the same CSV on the event loop itself (what the export did before it moved
-to a worker thread). Run: `python -m bench.library` (or `make bench`).
+to a worker thread). Run: `python -m bench.library [scale]` (or `make bench`); `scale` shrinks the
+row counts (the test suite runs a tiny one).
 """
 
 from __future__ import annotations
@@ -201,19 +202,20 @@ async def measure_export(folder: Path, rows: int) -> tuple[float, float, float, 
     return exported, export_lag, inline, inline_lag
 
 
-async def _main() -> list[Row]:
+async def _main(scale: float) -> list[Row]:
+    big_rows, small_rows = max(20, round(10_000 * scale)), max(5, round(1_000 * scale))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         # Timings without tracemalloc (it slows Python down); memory in separate runs with it.
-        small = await measure(folder, 1_000, trace=False)
-        big = await measure(folder, 10_000, trace=False)
-        small_mem = await measure(folder, 1_000, trace=True)
-        big_mem = await measure(folder, 10_000, trace=True)
-        exported, export_lag, inline, inline_lag = await measure_export(folder, 10_000)
+        small = await measure(folder, small_rows, trace=False)
+        big = await measure(folder, big_rows, trace=False)
+        small_mem = await measure(folder, small_rows, trace=True)
+        big_mem = await measure(folder, big_rows, trace=True)
+        exported, export_lag, inline, inline_lag = await measure_export(folder, big_rows)
         # Baseline for lag: the same ticker with nothing else running.
         idle: list[float] = []
         loop = asyncio.get_running_loop()
-        for _ in range(100):
+        for _ in range(max(5, round(100 * scale))):
             expected = loop.time() + 0.005
             await asyncio.sleep(0.005)
             idle.append(max(0.0, loop.time() - expected))
@@ -221,11 +223,11 @@ async def _main() -> list[Row]:
     return [
         Row(
             "library",
-            "import 10,000 rows",
+            f"import {big_rows:,} rows",
             big.seconds * 1000,
             small.seconds * 1000,
             "ms",
-            "1,000 rows",
+            f"{small_rows:,} rows",
         ),
         Row(
             "library",
@@ -233,15 +235,15 @@ async def _main() -> list[Row]:
             big.seconds / big.rows * 1000,
             small.seconds / small.rows * 1000,
             "ms",
-            "1,000-row run",
+            f"{small_rows:,}-row run",
         ),
         Row(
             "library",
-            "tracemalloc peak, 10,000 rows",
+            f"tracemalloc peak, {big_rows:,} rows",
             big_mem.peak_bytes * mb,
             small_mem.peak_bytes * mb,
             "MB",
-            "1,000 rows",
+            f"{small_rows:,} rows",
         ),
         Row(
             "library",
@@ -249,7 +251,7 @@ async def _main() -> list[Row]:
             (big_mem.peak_bytes - big_mem.text_bytes) * mb,
             (small_mem.peak_bytes - small_mem.text_bytes) * mb,
             "MB",
-            "1,000 rows",
+            f"{small_rows:,} rows",
         ),
         Row(
             "library", "max event-loop lag during import", big.max_lag_ms, max(idle) * 1000, "ms", "idle loop"
@@ -260,10 +262,15 @@ async def _main() -> list[Row]:
             big.max_write_ms,
             small.max_write_ms,
             "ms",
-            "during 1,000-row import",
+            f"during {small_rows:,}-row import",
         ),
         Row(
-            "library", "export 10,000 books", exported * 1000, inline * 1000, "ms", "CSV written on the loop"
+            "library",
+            f"export {big_rows:,} books",
+            exported * 1000,
+            inline * 1000,
+            "ms",
+            "CSV written on the loop",
         ),
         Row(
             "library",
@@ -276,9 +283,10 @@ async def _main() -> list[Row]:
     ]
 
 
-def main() -> list[Row]:
-    return asyncio.run(_main())
+def main(scale: float = 1.0) -> list[Row]:
+    """The rows for `make bench`; `scale` shrinks the row counts (the test suite runs a tiny one)."""
+    return asyncio.run(_main(scale))
 
 
 if __name__ == "__main__":
-    print(format_table(main()))
+    print(format_table(main(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0)))

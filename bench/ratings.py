@@ -1,6 +1,7 @@
 """Benchmark: book statistics and /rate stay flat as the ratings table grows.
 
-Run with `python bench/ratings.py` (about half a minute). Rows are `name | value | baseline | ratio`:
+Run with `python -m bench.ratings [scale]` (about half a minute at scale 1; the test suite runs
+it at a tiny scale to keep it working). Rows are `name | value | baseline | ratio`:
 - the book page's statistics for a book with 1M ratings against a book with 10 (one primary-key
   read of `book_stats` either way), and against raw sqlite3 doing the same read and doing the full
   scan the aggregates avoid;
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,13 +31,37 @@ from bot.models.books import BookData
 from bot.services.ratings import rate_book
 
 GUILD = 1
-BIG = 1_000_000
-SMALL = 10
-SMALL_TABLE = 1_000
-READS = 2_000
-WRITES = 1_000
-WARMUP = 200
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+BLOCKS = 4  # in_blocks splits the calls into this many blocks per action
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    big: int = 1_000_000  # ratings of the big book / rows of the big table
+    small: int = 10  # ratings of the small book
+    small_table: int = 1_000
+    reads: int = 2_000
+    writes: int = 1_000
+    warmup: int = 200
+
+    @classmethod
+    def scaled(cls, scale: float) -> Sizes:
+        """Every count times `scale`, kept large enough for the checks below to hold."""
+        full = cls()
+
+        def blocks(n: int) -> int:
+            return max(BLOCKS, round(n * scale) // BLOCKS * BLOCKS)
+
+        small_table = max(8, round(full.small_table * scale))
+        return cls(
+            big=max(100, round(full.big * scale)),
+            small=full.small,
+            small_table=small_table,
+            reads=blocks(full.reads),
+            writes=blocks(full.writes),
+            warmup=min(small_table, max(4, round(full.warmup * scale))),
+        )
+
 
 RECOUNT = """
     INSERT INTO book_stats (guild_id, book_id, ratings_count, ratings_sum_x2,
@@ -129,68 +155,74 @@ async def prepare(path: Path, counts: dict[int, int]) -> tuple[Database, list[in
     return await open_database(path), books
 
 
-async def bench_stats(folder: Path) -> None:
-    db, (big, small) = await prepare(folder / "stats.sqlite3", {0: BIG, 1: SMALL})
+async def bench_stats(folder: Path, sizes: Sizes) -> None:
+    db, (big, small) = await prepare(folder / "stats.sqlite3", {0: sizes.big, 1: sizes.small})
     try:
         big_stats = await get_book_stats(db, GUILD, big)
-        assert big_stats.ratings_count == BIG
-        await per_call(200, lambda _: get_book_stats(db, GUILD, small))  # warm up
+        assert big_stats.ratings_count == sizes.big
+        await per_call(sizes.warmup, lambda _: get_book_stats(db, GUILD, small))  # warm up
         t_big, t_small = await in_blocks(
-            READS, lambda _: get_book_stats(db, GUILD, big), lambda _: get_book_stats(db, GUILD, small)
+            sizes.reads, lambda _: get_book_stats(db, GUILD, big), lambda _: get_book_stats(db, GUILD, small)
         )
         raw = sqlite3.connect(db.path)
-        raw_pk = per_call_sync(READS, lambda _: raw.execute(PK_READ, (GUILD, big)).fetchone())
-        raw_scan = per_call_sync(5, lambda _: raw.execute(SCAN, (GUILD, big)).fetchone())
+        raw_pk = per_call_sync(sizes.reads, lambda _: raw.execute(PK_READ, (GUILD, big)).fetchone())
+        raw_scan = per_call_sync(min(5, sizes.reads), lambda _: raw.execute(SCAN, (GUILD, big)).fetchone())
         plan = " ".join(str(r[-1]) for r in raw.execute("EXPLAIN QUERY PLAN " + PK_READ, (GUILD, big)))
         raw.close()
     finally:
         await db.close()
-    print(f"# ratings: book statistics ({READS} reads each; plan: {plan})", file=sys.stderr)
-    row(f"get_book_stats, {BIG:,} ratings vs {SMALL}", t_big, t_small)
-    row(f"get_book_stats, {BIG:,} ratings vs raw sqlite3 PK read", t_big, raw_pk)
-    row(f"raw sqlite3 full scan of {BIG:,} ratings vs PK read", raw_scan, raw_pk)
+    print(f"# ratings: book statistics ({sizes.reads} reads each; plan: {plan})", file=sys.stderr)
+    row(f"get_book_stats, {sizes.big:,} ratings vs {sizes.small}", t_big, t_small)
+    row(f"get_book_stats, {sizes.big:,} ratings vs raw sqlite3 PK read", t_big, raw_pk)
+    row(f"raw sqlite3 full scan of {sizes.big:,} ratings vs PK read", raw_scan, raw_pk)
 
 
-async def bench_rate(folder: Path) -> None:
-    small_db, (small_book,) = await prepare(folder / "rate-small.sqlite3", {0: SMALL_TABLE})
-    big_db, (big_book,) = await prepare(folder / "rate-big.sqlite3", {0: BIG})
+async def bench_rate(folder: Path, sizes: Sizes) -> None:
+    small_db, (small_book,) = await prepare(folder / "rate-small.sqlite3", {0: sizes.small_table})
+    big_db, (big_book,) = await prepare(folder / "rate-big.sqlite3", {0: sizes.big})
     try:
         # New raters (inserts), then the same raters changing their minds (replacements); each
         # database is warmed up first.
         for db, book_id in ((big_db, big_book), (small_db, small_book)):
-            await per_call(WARMUP, lambda i, db=db, book_id=book_id: rate_book(db, GUILD, i, book_id, 6, NOW))
+            await per_call(
+                sizes.warmup, lambda i, db=db, book_id=book_id: rate_book(db, GUILD, i, book_id, 6, NOW)
+            )
         inserts = await in_blocks(
-            WRITES,
-            lambda i: rate_book(big_db, GUILD, BIG + i, big_book, 2 + i % 9, NOW),
-            lambda i: rate_book(small_db, GUILD, BIG + i, small_book, 2 + i % 9, NOW),
+            sizes.writes,
+            lambda i: rate_book(big_db, GUILD, sizes.big + i, big_book, 2 + i % 9, NOW),
+            lambda i: rate_book(small_db, GUILD, sizes.big + i, small_book, 2 + i % 9, NOW),
         )
         replaces = await in_blocks(
-            WRITES,
-            lambda i: rate_book(big_db, GUILD, BIG + i, big_book, 10 - i % 9, NOW),
-            lambda i: rate_book(small_db, GUILD, BIG + i, small_book, 10 - i % 9, NOW),
+            sizes.writes,
+            lambda i: rate_book(big_db, GUILD, sizes.big + i, big_book, 10 - i % 9, NOW),
+            lambda i: rate_book(small_db, GUILD, sizes.big + i, small_book, 10 - i % 9, NOW),
         )
-        assert (await get_book_stats(big_db, GUILD, big_book)).ratings_count == BIG + WRITES
-        assert (await get_book_stats(small_db, GUILD, small_book)).ratings_count == SMALL_TABLE + WRITES
+        assert (await get_book_stats(big_db, GUILD, big_book)).ratings_count == sizes.big + sizes.writes
+        assert (
+            await get_book_stats(small_db, GUILD, small_book)
+        ).ratings_count == sizes.small_table + sizes.writes
     finally:
         await small_db.close()
         await big_db.close()
-    raw_big = raw_rate_timing(folder / "rate-big.sqlite3")
-    raw_small = raw_rate_timing(folder / "rate-small.sqlite3")
-    print(f"# ratings: /rate ({WRITES} calls each, after {WARMUP} warm-up calls)", file=sys.stderr)
-    row(f"rate_book insert, {BIG:,} rows vs {SMALL_TABLE:,}", *inserts)
-    row(f"rate_book replace, {BIG:,} rows vs {SMALL_TABLE:,}", *replaces)
-    row(f"raw sqlite3 same statements, {BIG:,} rows vs {SMALL_TABLE:,}", raw_big, raw_small)
-    row(f"rate_book insert vs raw sqlite3 same statements, {BIG:,}", inserts[0], raw_big)
+    raw_big = raw_rate_timing(folder / "rate-big.sqlite3", sizes)
+    raw_small = raw_rate_timing(folder / "rate-small.sqlite3", sizes)
+    print(
+        f"# ratings: /rate ({sizes.writes} calls each, after {sizes.warmup} warm-up calls)", file=sys.stderr
+    )
+    row(f"rate_book insert, {sizes.big:,} rows vs {sizes.small_table:,}", *inserts)
+    row(f"rate_book replace, {sizes.big:,} rows vs {sizes.small_table:,}", *replaces)
+    row(f"raw sqlite3 same statements, {sizes.big:,} rows vs {sizes.small_table:,}", raw_big, raw_small)
+    row(f"rate_book insert vs raw sqlite3 same statements, {sizes.big:,}", inserts[0], raw_big)
 
 
-def raw_rate_timing(path: Path) -> float:
+def raw_rate_timing(path: Path, sizes: Sizes) -> float:
     """Median µs of the statements rate_book runs, issued with raw sqlite3 (no thread hop)."""
     raw = sqlite3.connect(path, isolation_level=None)
     raw.execute("PRAGMA journal_mode = WAL")
     raw.execute("PRAGMA synchronous = NORMAL")
 
     def raw_rate(index: int) -> None:
-        user = 2 * BIG + index
+        user = 2 * sizes.big + index
         raw.execute("BEGIN IMMEDIATE")
         raw.execute(
             "SELECT b.title, r.stars_x2 FROM books AS b LEFT JOIN ratings AS r "
@@ -215,23 +247,24 @@ def raw_rate_timing(path: Path) -> float:
         )
         raw.execute("COMMIT")
 
-    per_call_sync(WARMUP, lambda i: raw_rate(WRITES + i))
-    timing = per_call_sync(WRITES, raw_rate)
+    per_call_sync(sizes.warmup, lambda i: raw_rate(sizes.writes + i))
+    timing = per_call_sync(sizes.writes, raw_rate)
     raw.close()
     return timing
 
 
-async def run() -> None:
+async def run(sizes: Sizes) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-ratings-") as folder:
-        await bench_stats(Path(folder))
-        await bench_rate(Path(folder))
+        await bench_stats(Path(folder), sizes)
+        await bench_rate(Path(folder), sizes)
 
 
-def main() -> list[Row]:
+def main(scale: float = 1.0) -> list[Row]:
+    """The rows for `make bench`; `scale` shrinks every count (the test suite runs a tiny one)."""
     ROWS.clear()
-    asyncio.run(run())
+    asyncio.run(run(Sizes.scaled(scale)))
     return list(ROWS)
 
 
 if __name__ == "__main__":
-    print(format_table(main()))
+    print(format_table(main(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0)))

@@ -4,7 +4,8 @@ Checks that page 1,000 costs about what page 1 costs in every sort order (keyset
 the header count reads a maintained counter instead of counting rows, and compares the bot's
 path (aiosqlite + the service) against raw sqlite3 running the same query.
 
-Run: `python -m bench.reviews [reviews]` — prints `name | value | baseline | ratio` rows.
+Run: `python -m bench.reviews [scale]` — prints `name | value | baseline | ratio` rows; `scale`
+shrinks the number of reviews and of timed runs (the test suite runs a tiny one).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from bot.db.reviews import PageRequest, count_reviews, page_ids
 from bot.services.reviews import PER_PAGE, ListState, load_page
 
 GUILD, BOOK, OTHER_BOOK = 1, 1, 2
-REPEAT = 30
+REVIEWS = 100_000  # at scale 1
+REPEAT = 30  # timed runs per measurement, at scale 1
+STAR_PAGE = 202  # the deep page of the 4-star filter, at scale 1
 
 
 def build(path: Path, reviews: int) -> None:
@@ -63,21 +66,21 @@ def build(path: Path, reviews: int) -> None:
     conn.close()
 
 
-async def timed(action: Callable[[], Awaitable[Any]]) -> float:
-    """Median milliseconds of REPEAT runs (after one warm-up)."""
+async def timed_async(action: Callable[[], Awaitable[Any]], repeat: int = REPEAT) -> float:
+    """Median milliseconds of `repeat` runs (after one warm-up)."""
     await action()
     samples = []
-    for _ in range(REPEAT):
+    for _ in range(repeat):
         began = time.perf_counter()
         await action()
         samples.append((time.perf_counter() - began) * 1000)
     return statistics.median(samples)
 
 
-def timed_sync(action: Callable[[], Any]) -> float:
+def timed_raw(action: Callable[[], Any], repeat: int = REPEAT) -> float:
     action()
     samples = []
-    for _ in range(REPEAT):
+    for _ in range(repeat):
         began = time.perf_counter()
         action()
         samples.append((time.perf_counter() - began) * 1000)
@@ -109,7 +112,13 @@ def raw_keyset(raw: sqlite3.Connection, sort: str, anchor: int) -> list[Any]:
     return raw.execute(query, (GUILD, BOOK, *values, PER_PAGE)).fetchall()
 
 
-async def run(reviews: int) -> list[Row]:
+async def run(reviews: int, repeat: int = REPEAT) -> list[Row]:
+    async def timed(action: Callable[[], Awaitable[Any]]) -> float:
+        return await timed_async(action, repeat)
+
+    def timed_sync(action: Callable[[], Any]) -> float:
+        return timed_raw(action, repeat)
+
     out: list[Row] = []
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.sqlite3"
@@ -156,13 +165,14 @@ async def run(reviews: int) -> list[Row]:
 
         # Star filter: 4 stars, newest first, deep page.
         filtered = ListState(BOOK, "newest", 4)
-        before = PageRequest(GUILD, BOOK, "newest", 4, None, "offset", PER_PAGE, 200 * PER_PAGE)
+        star_page = min(STAR_PAGE, await count_reviews(db, GUILD, BOOK, 4, None) // PER_PAGE)
+        before = PageRequest(GUILD, BOOK, "newest", 4, None, "offset", PER_PAGE, (star_page - 2) * PER_PAGE)
         anchor = (await page_ids(db, before))[-1]
         one = await timed(lambda: load_page(db, GUILD, filtered, page=1, move="first", viewer_id=1))
         deep = await timed(
-            lambda: load_page(db, GUILD, filtered, page=202, move="next", anchor=anchor, viewer_id=1)
+            lambda: load_page(db, GUILD, filtered, page=star_page, move="next", anchor=anchor, viewer_id=1)
         )
-        out.append(row("4 stars newest: page 202 / page 1 (service)", deep, one))
+        out.append(row(f"4 stars newest: page {star_page} / page 1 (service)", deep, one))
 
         # Header counts: the maintained counter vs counting the rows.
         counter = await timed(lambda: count_reviews(db, GUILD, BOOK, None, None))
@@ -235,9 +245,11 @@ async def run(reviews: int) -> list[Row]:
     return out
 
 
-def main(reviews: int = 100_000) -> list[Row]:
-    return asyncio.run(run(reviews))
+def main(scale: float = 1.0) -> list[Row]:
+    """The rows for `make bench`; `scale` shrinks the reviews (never below 15 pages) and the runs."""
+    reviews = max(15 * PER_PAGE, round(REVIEWS * scale))
+    return asyncio.run(run(reviews, max(3, round(REPEAT * scale))))
 
 
 if __name__ == "__main__":
-    print(format_table(main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)))
+    print(format_table(main(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0)))

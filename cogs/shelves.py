@@ -9,8 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.models.shelves import Shelf
-from bot.services.shelves import load_shelf_page, record_progress, shelve_book, unshelve_book
-from bot.ui.shelves import finish_view, shelf_view
+from bot.services.shelves import record_progress, shelve_book, unshelve_book
+from bot.ui.pager import open_pages
+from bot.ui.shelves import ShelfSource, finish_view
 from cogs.options import BookOption
 
 if TYPE_CHECKING:
@@ -53,10 +54,8 @@ class Shelves(commands.Cog):
         shelf: Shelf | None = None,
     ) -> None:
         """Show a member's shelves, a page at a time."""
-        assert interaction.guild_id is not None
         who = member or interaction.user
-        page = await load_shelf_page(self.bot.db, interaction.guild_id, who.id, shelf, 0)
-        await interaction.response.send_message(view=shelf_view(page, who.display_name, interaction.user.id))
+        await open_pages(interaction, ShelfSource(who.id, shelf, who.display_name))
 
     @app_commands.command(name="progress")
     @app_commands.guild_only()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.db import Database
-from bot.db.books import get_book_with_stats
+from bot.db.books import get_book, get_book_with_stats
 from bot.models.books import Book
 from bot.models.stats import BookStats
 
@@ -23,3 +23,8 @@ async def load_book_page(
     """The page of `book_id` for the club `guild_id`, or None when the book is gone."""
     found = await get_book_with_stats(db, guild_id or 0, book_id)
     return None if found is None else BookPage(*found, note)
+
+
+async def load_book(db: Database, book_id: int) -> Book | None:
+    """The catalogue book alone (for its full description), or None when it is gone."""
+    return await get_book(db, book_id)

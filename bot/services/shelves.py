@@ -9,12 +9,14 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.db import Database
+from bot.db import Database, parse_db_time
 from bot.db.database import db_time
+from bot.db.profiles import display_name
 from bot.db.ratings import bump_book_stats, write_rating_in
 from bot.db.shelves import SHELF_STAT, delete_entry_in, save_entry_in, shelf_page, shelved_book_in
 from bot.errors import UserFacingError
 from bot.models.shelves import SHELVES, ShelfEntry, ShelvedBook
+from bot.services.paging import offset_page
 from bot.services.ratings import BOOK_GONE
 from bot.services.stats import stars_text
 
@@ -252,26 +254,31 @@ async def record_progress(
 class ShelfPage:
     user_id: int
     shelf: str | None
-    page: int
+    page: int  # from 1
     pages: int
     total: int
     books: list[ShelvedBook]
+    name: str | None = None  # the member's display name as last stored
 
 
 async def load_shelf_page(
     db: Database, guild_id: int, user_id: int, shelf: str | None, page: int
 ) -> ShelfPage:
-    """Page `page` (0-based, clamped) of a member's shelf, or of all their shelves."""
+    """Page `page` (from 1, clamped) of a member's shelf, or of all their shelves."""
     if shelf is not None:
         check_shelf(shelf)
-    page = max(page, 0)
-    books, total = await shelf_page(
-        db, guild_id, user_id, shelf, offset=page * SHELF_PAGE_SIZE, limit=SHELF_PAGE_SIZE
-    )
-    pages = max(1, -(-total // SHELF_PAGE_SIZE))
-    if page >= pages:  # the shelf shrank since the buttons were drawn
-        page = pages - 1
-        books, total = await shelf_page(
-            db, guild_id, user_id, shelf, offset=page * SHELF_PAGE_SIZE, limit=SHELF_PAGE_SIZE
-        )
-    return ShelfPage(user_id, shelf, page, pages, total, books)
+
+    async def fetch(offset: int, limit: int) -> tuple[list[ShelvedBook], int]:
+        return await shelf_page(db, guild_id, user_id, shelf, offset=offset, limit=limit)
+
+    found = await offset_page(fetch, page, SHELF_PAGE_SIZE)
+    name = await display_name(db, guild_id, user_id)
+    return ShelfPage(user_id, shelf, found.page, found.pages, found.total, found.items, name)
+
+
+def stored_time(stamp: str) -> datetime:
+    """A shelf's stored time (a `db_time` stamp, or an imported ISO date) as an aware datetime.
+
+    Raises ValueError for anything else.
+    """
+    return parse_db_time(stamp)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 
-from bot.db.books import get_book
 from bot.errors import UserFacingError
 from bot.models.books import Book
 from bot.models.stats import BookStats, plural
-from bot.services.book_page import BookPage
-from bot.ui.base import guarded
+from bot.services.book_page import BookPage, load_book
+from bot.ui.items import INT, Control, Field, ItemT
 from bot.ui.meta import ACCENT
+
+if TYPE_CHECKING:
+    from bot.client import BookClubBot
 
 DESCRIPTION_PREVIEW = 600
 FULL_DESCRIPTION_LIMIT = 3_900  # a V2 message holds 4,000 characters of text
@@ -132,30 +134,17 @@ def book_page_view(
     return view
 
 
-class FullDescriptionButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"book:desc:(?P<book_id>\d+)"
-):
+class FullDescriptionButton(Control[discord.ui.Button[Any]], template="book:desc:{book_id}"):
     """Shows a book's whole description, ephemerally; the book id in the custom id survives restarts."""
 
+    book_id = Field(INT)
+
     def __init__(self, book_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Full description",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"book:desc:{book_id}",
-            )
-        )
         self.book_id = book_id
+        super().__init__(discord.ui.Button(label="Full description", style=discord.ButtonStyle.secondary))
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> FullDescriptionButton:
-        return cls(int(match["book_id"]))
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        book = await get_book(interaction.client.db, self.book_id)
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
+        book = await load_book(interaction.client.db, self.book_id)
         if book is None or not book.description:
             raise UserFacingError("That book has no description any more.")
         await interaction.response.send_message(view=description_view(book), ephemeral=True)
@@ -167,3 +156,29 @@ def description_view(book: Book) -> discord.ui.LayoutView:
     view = discord.ui.LayoutView(timeout=None)
     view.add_item(discord.ui.Container(discord.ui.TextDisplay(text), accent_colour=ACCENT))
     return view
+
+
+# -- controls that change what a page shows ------------------------------------------------
+Redraw = Callable[["discord.Interaction[Any]", int, str], Awaitable[None]]
+
+
+class PageControl(Control[ItemT]):
+    """A control under a book page whose use changes the page (a rating, a shelf): it `redraw`s it.
+
+    Only `bot.ui.page` knows every row a page carries, and it imports the features that draw
+    them; so it hands its redraw over here when imported (`redraw_pages_with`), and no feature
+    imports it back.
+    """
+
+    _redraw: ClassVar[Redraw | None] = None
+
+    @staticmethod
+    def redraw_pages_with(redraw: Redraw) -> None:
+        PageControl._redraw = redraw
+
+    async def redraw(self, interaction: discord.Interaction[Any], book_id: int, told: str) -> None:
+        """Redraw the page this control sits on with fresh club numbers; tell the presser `told`."""
+        redraw = PageControl._redraw
+        if redraw is None:
+            raise RuntimeError("bot.ui.page was never imported, so no book page can be redrawn")
+        await redraw(interaction, book_id, told)

@@ -7,7 +7,6 @@ so results keep working after a restart.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +22,7 @@ from bot.services.books import (
     parse_book_query,
     resolve,
 )
-from bot.ui.base import guarded
+from bot.ui.items import Control
 from bot.ui.meta import ACCENT
 from bot.ui.page import page_view
 
@@ -41,25 +40,16 @@ def hit_text(index: int, hit: SearchHit) -> str:
     return f"**{index}. {hit.title}**\n{' · '.join(details)}"
 
 
-class BookPickSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"book:open"):
+class BookPickSelect(Control[discord.ui.Select[Any]], template=PICK_ID):
     """Opens the chosen book's page as a new message in the channel."""
 
     def __init__(self, hits: Sequence[SearchHit] = ()) -> None:
         options = [discord.SelectOption(label=hit.label, value=hit.value) for hit in list(hits)[:25]] or [
             discord.SelectOption(label="-", value="-")
         ]
-        super().__init__(
-            discord.ui.Select(custom_id=PICK_ID, placeholder="Open a book page…", options=options)
-        )
+        super().__init__(discord.ui.Select(placeholder="Open a book page…", options=options))
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> BookPickSelect:
-        return cls()
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
         if not self.item.values:
             raise UserFacingError("Pick a book from the list.")
         await show_book(interaction, self.item.values[0])

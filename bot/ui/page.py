@@ -1,7 +1,7 @@
 """The book page as it is posted: facts and club half (`book_page.py`) plus every feature's controls.
 
-Feature modules that redraw a page import this module (not its names), and this module imports
-theirs for their rows; every lookup happens at call time, so that import cycle is harmless.
+This is the one module that knows every row of a page. Feature controls that change a page are
+`PageControl`s; it hands them `refresh_page` when imported, so none of them imports it back.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from bot.services.book_page import BookPage, load_book_page
 from bot.services.ratings import BOOK_GONE
 from bot.tree import send_ephemeral
 from bot.ui import ratings, reviews, shelves
-from bot.ui.book_page import book_page_view
+from bot.ui.book_page import PageControl, book_page_view
 
 Row = discord.ui.ActionRow[discord.ui.LayoutView]
 
@@ -41,3 +41,6 @@ async def refresh_page(interaction: discord.Interaction[Any], book_id: int, told
         return
     await interaction.response.edit_message(view=page_view(page))
     await interaction.followup.send(told, ephemeral=True)
+
+
+PageControl.redraw_pages_with(refresh_page)

@@ -1,17 +1,20 @@
-"""Rating from the book page: its five star buttons, each a `DynamicItem` whose custom id carries
+"""Rating from the book page: its five star buttons, each a `Control` whose custom id carries
 the book and the stars, so it keeps working on pages posted before a restart."""
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 import discord
 
 from bot.services.ratings import rate_book
 from bot.services.stats import stars_value
-from bot.ui import page
-from bot.ui.base import club_bot, guarded, require_guild
+from bot.ui.base import require_guild
+from bot.ui.book_page import PageControl
+from bot.ui.items import INT, Field
+
+if TYPE_CHECKING:
+    from bot.client import BookClubBot
 
 Row = discord.ui.ActionRow[discord.ui.LayoutView]
 
@@ -24,34 +27,23 @@ def rating_actions(book_id: int) -> tuple[Row, ...]:
     return (stars,)
 
 
-class StarButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.LayoutView]],
-    template=r"rate:(?P<book>\d+):(?P<x2>\d+)",
-):
+class StarButton(PageControl[discord.ui.Button[discord.ui.LayoutView]], template="rate:{book_id}:{stars_x2}"):
     """One of the five "Rate this book" stars: rates in one click and refreshes the page."""
 
+    book_id = Field(INT)
+    stars_x2 = Field(INT)
+
     def __init__(self, book_id: int, stars_x2: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=f"{stars_value(stars_x2)} ★",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"rate:{book_id}:{stars_x2}",
-            )
-        )
         self.book_id = book_id
         self.stars_x2 = stars_x2
+        super().__init__(
+            discord.ui.Button(label=f"{stars_value(stars_x2)} ★", style=discord.ButtonStyle.secondary)
+        )
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> StarButton:
-        return cls(int(match["book"]), int(match["x2"]))
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = club_bot(interaction)
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
+        bot = interaction.client
         guild_id = require_guild(interaction)
         change = await rate_book(
             bot.db, guild_id, interaction.user.id, self.book_id, self.stars_x2, bot.clock()
         )
-        await page.refresh_page(interaction, self.book_id, change.message)
+        await self.redraw(interaction, self.book_id, change.message)

@@ -1,21 +1,18 @@
 """Shelves on screen: the book page's shelf select, a member's shelf list with its pager, and the
 finish-and-rate buttons under a progress update.
 
-Every control is a `DynamicItem` whose custom id carries its state, so it keeps working on
+Every control is a `Control` whose custom id carries its state, so it keeps working on
 messages posted before a restart.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import discord
 
-from bot.db import parse_db_time
-from bot.db.profiles import display_name
-from bot.errors import UserFacingError
 from bot.models.shelves import ShelvedBook
 from bot.models.stats import plural
 from bot.services.shelves import (
@@ -25,12 +22,18 @@ from bot.services.shelves import (
     load_shelf_page,
     progress_phrase,
     shelve_book,
+    stored_time,
     unshelve_book,
 )
 from bot.services.stats import stars_text, stars_value
-from bot.ui import page
-from bot.ui.base import club_bot, guarded, require_guild
+from bot.ui.base import require_guild
+from bot.ui.book_page import PageControl
+from bot.ui.items import INT, Codec, Control, Field
 from bot.ui.meta import ACCENT
+from bot.ui.pager import PageButton, Turn, previous_next
+
+if TYPE_CHECKING:
+    from bot.client import BookClubBot
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +45,12 @@ def when(stamp: str | None, style: discord.utils.TimestampStyle = "d") -> str:
     """A stored time as a Discord timestamp (shown in each reader's own time zone).
 
     Every writer stores `bot.db.db_time` stamps or, for imported dates, ISO dates, both read by
-    `parse_db_time`. Anything else is a bug elsewhere: logged, and shown as unknown, not raised.
+    `stored_time`. Anything else is a bug elsewhere: logged, and shown as unknown, not raised.
     """
     if not stamp:
         return "—"
     try:
-        moment = parse_db_time(stamp)
+        moment = stored_time(stamp)
     except ValueError:
         log.warning("not a stored time: %r", stamp[:40])
         return "—"
@@ -64,29 +67,19 @@ def shelf_actions(book_id: int) -> tuple[Row, ...]:
     return (shelf,)
 
 
-class ShelfSelect(
-    discord.ui.DynamicItem[discord.ui.Select[discord.ui.LayoutView]],
-    template=r"shelve:(?P<book>\d+)",
-):
+class ShelfSelect(PageControl[discord.ui.Select[discord.ui.LayoutView]], template="shelve:{book_id}"):
     """The page's shelf control: puts the book on one of the presser's shelves (or takes it off)."""
 
+    book_id = Field(INT)
+
     def __init__(self, book_id: int) -> None:
+        self.book_id = book_id
         options = [discord.SelectOption(label=name, value=shelf) for shelf, name in SHELF_NAMES.items()]
         options.append(discord.SelectOption(label="Remove from my shelves", value=REMOVE))
-        super().__init__(
-            discord.ui.Select(placeholder="Add to a shelf…", options=options, custom_id=f"shelve:{book_id}")
-        )
-        self.book_id = book_id
+        super().__init__(discord.ui.Select(placeholder="Add to a shelf…", options=options))
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ShelfSelect:
-        return cls(int(match["book"]))
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = club_bot(interaction)
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
+        bot = interaction.client
         guild_id = require_guild(interaction)
         choice = self.item.values[0]
         user_id = interaction.user.id
@@ -94,7 +87,7 @@ class ShelfSelect(
             change = await unshelve_book(bot.db, guild_id, user_id, self.book_id)
         else:
             change = await shelve_book(bot.db, guild_id, user_id, self.book_id, choice, bot.clock())
-        await page.refresh_page(interaction, self.book_id, change.message)
+        await self.redraw(interaction, self.book_id, change.message)
         bot.progress_moved(guild_id, user_id, self.book_id)
 
 
@@ -111,32 +104,28 @@ def finish_view(user_id: int, book_id: int) -> discord.ui.View:
 
 
 class FinishButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"finish:(?P<user>\d+):(?P<book>\d+):(?P<x2>\d+)",
+    Control[discord.ui.Button[discord.ui.View]],
+    template="finish:{user_id}:{book_id}:{stars_x2}",
+    owner="user_id",
 ):
+    """Marks the book read (and rates it, when `stars_x2`); only for the member who posted the progress."""
+
+    not_yours = "These buttons belong to the member who posted this progress."
+    user_id = Field(INT)
+    book_id = Field(INT)
+    stars_x2 = Field(INT)
+
     def __init__(self, user_id: int, book_id: int, stars_x2: int, *, row: int | None = None) -> None:
-        label = "Mark as read" if not stars_x2 else f"Read + {stars_value(stars_x2)} ★"
-        style = discord.ButtonStyle.success if not stars_x2 else discord.ButtonStyle.secondary
-        super().__init__(
-            discord.ui.Button(label=label, style=style, custom_id=f"finish:{user_id}:{book_id}:{stars_x2}"),
-            row=row,
-        )
         self.user_id = user_id
         self.book_id = book_id
         self.stars_x2 = stars_x2
+        label = "Mark as read" if not stars_x2 else f"Read + {stars_value(stars_x2)} ★"
+        style = discord.ButtonStyle.success if not stars_x2 else discord.ButtonStyle.secondary
+        super().__init__(discord.ui.Button(label=label, style=style), row=row)
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> FinishButton:
-        return cls(int(match["user"]), int(match["book"]), int(match["x2"]))
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = club_bot(interaction)
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
+        bot = interaction.client
         guild_id = require_guild(interaction)
-        if interaction.user.id != self.user_id:
-            raise UserFacingError("These buttons belong to the member who posted this progress.")
         finished = await finish_book(
             bot.db, guild_id, self.user_id, self.book_id, self.stars_x2 or None, bot.clock()
         )
@@ -151,58 +140,62 @@ class FinishButton(
 # -- shelf lists -------------------------------------------------------------------------------
 
 
-def shelf_key(shelf: str | None) -> str:
-    return shelf or "all"
+@dataclass(frozen=True, slots=True)
+class ShelfSource:
+    """A member's shelf (or all their shelves, `shelf` None), ten books a page, newest first.
 
-
-class ShelfPageButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.LayoutView]],
-    template=r"shelfpage:(?:(?P<owner>\d+):)?(?P<user>\d+):(?P<shelf>[a-z-]+):(?P<page>\d+)",
-):
-    """Previous/next under a shelf list; the owner, member, shelf and page travel in the custom id.
-
-    The owner (who ran `/shelf show`) moves the message in place; anyone else who presses gets
-    their own ephemeral copy at that page. Ids posted before the owner was carried have none, so
-    every presser gets a copy.
+    `name` is shown when given (the live member, from a command); otherwise the stored one.
     """
 
+    user_id: int
+    shelf: str | None
+    name: str | None = None
+
+    async def fetch(self, interaction: discord.Interaction[BookClubBot], turn: Turn) -> ShelfPage:
+        guild_id = require_guild(interaction)
+        return await load_shelf_page(interaction.client.db, guild_id, self.user_id, self.shelf, turn.page)
+
+    def format(self, page: ShelfPage, owner_id: int) -> discord.ui.LayoutView:
+        return shelf_view(page, self.name or page.name or f"<@{self.user_id}>", owner_id)
+
+
+SHELF_KEY: Codec[str | None] = Codec(
+    r"[a-z-]+", lambda key: None if key == "all" else key, lambda shelf: shelf or "all"
+)
+# Shelf ids were first posted while pages counted from 0; they keep doing so, so old ones still work.
+PAGE_FROM_ZERO: Codec[int] = Codec(r"\d+", lambda text: int(text) + 1, lambda page: str(page - 1))
+
+
+class ShelfPageButton(PageButton, template="shelfpage:[{owner_id}:]{user_id}:{shelf}:{page}"):
+    """Previous/next under a shelf list; the owner, member, shelf and page travel in the custom id.
+
+    Ids posted before the owner was carried have none, so every presser gets a copy.
+    """
+
+    user_id = Field(INT)
+    shelf = Field(SHELF_KEY)
+    page = Field(PAGE_FROM_ZERO)
+
     def __init__(
-        self, owner_id: int | None, user_id: int, shelf: str | None, page: int, *, label: str, disabled: bool
+        self,
+        owner_id: int | None,
+        user_id: int,
+        shelf: str | None,
+        page: int,
+        *,
+        label: str = "",
+        disabled: bool = False,
     ) -> None:
-        owner = "" if owner_id is None else f"{owner_id}:"
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                disabled=disabled,
-                custom_id=f"shelfpage:{owner}{user_id}:{shelf_key(shelf)}:{page}",
-            )
-        )
         self.owner_id = owner_id
         self.user_id = user_id
         self.shelf = shelf
         self.page = page
+        super().__init__(
+            discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, disabled=disabled)
+        )
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ShelfPageButton:
-        owner = None if match["owner"] is None else int(match["owner"])
-        shelf = None if match["shelf"] == "all" else match["shelf"]
-        return cls(owner, int(match["user"]), shelf, int(match["page"]), label="", disabled=False)
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = club_bot(interaction)
-        guild_id = require_guild(interaction)
-        loaded = await load_shelf_page(bot.db, guild_id, self.user_id, self.shelf, self.page)
-        name = await display_name(bot.db, guild_id, self.user_id) or f"<@{self.user_id}>"
-        viewer = interaction.user.id
-        view = shelf_view(loaded, name, viewer)
-        if viewer == self.owner_id:
-            await interaction.response.edit_message(view=view)
-        else:
-            await interaction.response.send_message(view=view, ephemeral=True)
+    def source(self) -> ShelfSource:
+        return ShelfSource(self.user_id, self.shelf)
 
 
 def shelf_line(book: ShelvedBook) -> str:
@@ -227,12 +220,12 @@ def shelf_line(book: ShelvedBook) -> str:
 def shelf_view(page: ShelfPage, name: str, owner_id: int) -> discord.ui.LayoutView:
     """One page of a member's shelf, with previous/next buttons when it spans several pages.
 
-    `owner_id` is the member whose presses move this message (see `ShelfPageButton`).
+    `owner_id` is the member whose presses move this message (see `bot.ui.pager`).
     """
     which = SHELF_NAMES[page.shelf] if page.shelf else "All shelves"
     header = f"### {name}'s shelves · {which}\n{plural(page.total, 'book')}"
     if page.pages > 1:
-        header += f" · page {page.page + 1} of {page.pages}"
+        header += f" · page {page.page} of {page.pages}"
     container: discord.ui.Container[discord.ui.LayoutView] = discord.ui.Container(accent_colour=ACCENT)
     container.add_item(discord.ui.TextDisplay(header))
     container.add_item(discord.ui.Separator())
@@ -240,27 +233,13 @@ def shelf_view(page: ShelfPage, name: str, owner_id: int) -> discord.ui.LayoutVi
         container.add_item(discord.ui.TextDisplay("\n".join(shelf_line(book) for book in page.books)))
     else:
         container.add_item(discord.ui.TextDisplay("Nothing on this shelf yet."))
-    if page.pages > 1:
-        container.add_item(
-            discord.ui.ActionRow(
-                ShelfPageButton(
-                    owner_id,
-                    page.user_id,
-                    page.shelf,
-                    max(page.page - 1, 0),
-                    label="◀ Previous",
-                    disabled=page.page == 0,
-                ),
-                ShelfPageButton(
-                    owner_id,
-                    page.user_id,
-                    page.shelf,
-                    page.page + 1,
-                    label="Next ▶",
-                    disabled=page.page + 1 >= page.pages,
-                ),
-            )
-        )
+
+    def button(target: int, label: str, disabled: bool) -> ShelfPageButton:
+        return ShelfPageButton(owner_id, page.user_id, page.shelf, target, label=label, disabled=disabled)
+
+    nav = previous_next(page, button)
+    if nav is not None:
+        container.add_item(nav)
     view = discord.ui.LayoutView(timeout=None)
     view.add_item(container)
     return view

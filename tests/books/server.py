@@ -28,6 +28,7 @@ class Hit:
     path: str
     query: dict[str, str]
     headers: dict[str, str]
+    at: float  # event-loop time the request arrived, so tests can measure waits between retries
 
 
 class RecordedServer:
@@ -57,7 +58,8 @@ class RecordedServer:
         return sum(1 for hit in self.hits if hit.path == path)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        self.hits.append(Hit(request.path, dict(request.query), dict(request.headers)))
+        at = asyncio.get_running_loop().time()
+        self.hits.append(Hit(request.path, dict(request.query), dict(request.headers), at))
         queue = self._scripted.get(request.path)
         reply = queue.pop(0) if queue else self._route(request)
         if reply.delay:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ import aiohttp
 import pytest
 
 from bot import __version__
+from bot.books import http
 from bot.books.breaker import MAX_HOLD, CircuitBreaker
 from bot.books.cache import ResponseCache
 from bot.books.http import JsonFetcher, retry_after_seconds
@@ -45,6 +47,7 @@ def make_fetcher(
     wall: Ticker,
     monotonic: Ticker | None = None,
     timeout: float = 2.0,
+    backoff: float = 0.01,
 ) -> JsonFetcher:
     breaker = CircuitBreaker("openlibrary", threshold=3, cooldown=60, clock=monotonic or Ticker(0))
     return JsonFetcher(
@@ -54,7 +57,7 @@ def make_fetcher(
         user_agent=f"bookclub-bot/{__version__} (+mailto:club@example.org)",
         timeout=timeout,
         breaker=breaker,
-        backoff=0.01,
+        backoff=backoff,
         wall=wall,
     )
 
@@ -98,23 +101,61 @@ async def test_expired_entry_is_refreshed(
     assert recorded.count(WORK) == 2
 
 
+class SleepLog:
+    """Stands in for the fetcher's `asyncio` module: records every wait it asks for, then waits."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(asyncio, name)
+
+    async def sleep(self, delay: float) -> None:
+        self.waits.append(delay)
+        await asyncio.sleep(delay)
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> SleepLog:
+    log = SleepLog()
+    monkeypatch.setattr(http, "asyncio", log)
+    return log
+
+
+def gaps(server: RecordedServer) -> list[float]:
+    """Seconds between consecutive requests to the work, as the server saw them arrive."""
+    times = [hit.at for hit in server.hits if hit.path == WORK]
+    return [later - earlier for earlier, later in itertools.pairwise(times)]
+
+
+# The loop may wake a timer up to its clock resolution early.
+EARLY = 0.005
+
+
 async def test_429_with_retry_after_then_success(
-    recorded: RecordedServer, session: aiohttp.ClientSession, db: Database
+    recorded: RecordedServer, session: aiohttp.ClientSession, db: Database, sleeps: SleepLog
 ) -> None:
     recorded.serve(WORK, WORK_FIXTURE)
     recorded.script(WORK, Reply(429, b"{}", {"Retry-After": "0.1"}))
-    found = await get_work(make_fetcher(session, db, wall=Ticker()), recorded)
+    found = await get_work(make_fetcher(session, db, wall=Ticker(), backoff=0.01), recorded)
     assert recorded.count(WORK) == 2
     assert found.value["key"] == "/works/OL15832982W"  # type: ignore[attr-defined]
+    assert sleeps.waits == [0.1]  # the provider's Retry-After, not the 0.01 s backoff
+    [gap] = gaps(recorded)
+    assert gap >= 0.1 - EARLY  # and the server saw the next request no sooner
 
 
 async def test_500s_are_retried_with_backoff(
-    recorded: RecordedServer, session: aiohttp.ClientSession, db: Database
+    recorded: RecordedServer, session: aiohttp.ClientSession, db: Database, sleeps: SleepLog
 ) -> None:
     recorded.serve(WORK, WORK_FIXTURE)
     recorded.script(WORK, Reply(500), Reply(503))
-    await get_work(make_fetcher(session, db, wall=Ticker()), recorded)
+    await get_work(make_fetcher(session, db, wall=Ticker(), backoff=0.05), recorded)
     assert recorded.count(WORK) == 3
+    assert sleeps.waits == [0.05, 0.1]  # the backoff, doubled for the next attempt
+    first, second = gaps(recorded)
+    assert first >= 0.05 - EARLY
+    assert second >= 0.1 - EARLY
 
 
 async def test_retry_after_beyond_the_deadline_is_not_waited_for(

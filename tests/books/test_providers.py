@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -159,6 +161,43 @@ async def test_google_is_the_fallback_when_open_library_fails(
 
 
 async def test_google_by_id(
+    tmp_path: Path, session: aiohttp.ClientSession, db: Database, recorded: RecordedServer
+) -> None:
+    # No `GET /volumes/{id}` answer is recorded (PROVENANCE.md, Gaps). The nearest recorded
+    # document of the same kind is the `books#volume` inside the recorded batman search: the
+    # same volume, whose `selfLink` is this very path. It is served as that endpoint would.
+    search = json.loads(recorded.fixture("googlebooks/volumes_q_batman.doers.json"))
+    volume = search["items"][0]
+    assert volume["kind"] == "books#volume"
+    assert volume["selfLink"].endswith("/books/v1/volumes/l0UTIQAACAAJ")
+    recorded.reply("/books/v1/volumes/l0UTIQAACAAJ", Reply(body=json.dumps(volume).encode()))
+    found = await service(tmp_path, session, db, recorded, google=True).fetch(
+        BookRef("google", "l0UTIQAACAAJ"), deadline=deadline()
+    )
+    assert not found.stale
+    assert found.value is not None
+    assert replace(found.value, description=None) == BookData(
+        title="Batman: Killing Joke (DELUXE)",
+        authors=("Brian Bolland", "Alan Moore"),
+        google_id="l0UTIQAACAAJ",
+        isbn13="9781401216672",
+        isbn10="1401216676",
+        pages=64,
+        first_published="2008-03-19",
+        cover_url="https://bks5.books.google.ro/books?id=l0UTIQAACAAJ&printsec=frontcover&img=1&zoom=1&source=gbs_api",
+        language="en",
+        source="googlebooks",
+    )
+    assert found.value.description is not None
+    assert found.value.description.startswith('"One bad day. According to the grinning engine')
+    assert found.value.description.endswith("-- dust jacket.")
+    [hit] = [hit for hit in recorded.hits if hit.path.startswith("/books/v1")]
+    assert hit.path == "/books/v1/volumes/l0UTIQAACAAJ"  # by id, not a search for it
+    assert hit.query == {"key": "test-key"}
+    assert not any(hit.path.startswith("/works") or hit.path == "/search.json" for hit in recorded.hits)
+
+
+async def test_a_search_answer_at_the_volume_path_is_nothing(
     tmp_path: Path, session: aiohttp.ClientSession, db: Database, recorded: RecordedServer
 ) -> None:
     recorded.reply(

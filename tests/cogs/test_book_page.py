@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from bot.db.books import upsert_book
-from bot.models.books import BookData
 from tests.components import custom_ids, text_of
 from tests.conftest import Club
-
-MIG_PILOT = BookData(
-    title="MIG Pilot",
-    subtitle="The Final Escape of Lt. Belenko",
-    authors=("John Barron",),
-    pages=222,
-    format="Mass Market Paperback",
-    first_published="1980-01-01",
-    ol_work_id="OL2620124W",
-)
+from tests.helpers import seed_book
 
 
 async def test_the_page_carries_stars_shelf_and_reviews_controls_through_a_refresh(club: Club) -> None:
-    book_id = (await upsert_book(club.db, MIG_PILOT)).book_id
+    book_id = (await seed_book(club.db)).book_id
     shown = await club.alice.slash(club.channel, "book show", book=f"book:{book_id}")
     assert shown.response is not None
     message = shown.response.message
@@ -45,7 +34,7 @@ async def test_the_page_carries_stars_shelf_and_reviews_controls_through_a_refre
 
 
 async def test_display_names_are_stored_by_commands_not_by_keystrokes(club: Club) -> None:
-    await upsert_book(club.db, MIG_PILOT)
+    await seed_book(club.db)
     choices = await club.bob.autocomplete(club.channel, "book show", "book", "mig")
     assert [c["name"] for c in choices] == ["MIG Pilot by John Barron"]
     query = "SELECT display_name FROM members WHERE guild_id = ? AND user_id = ?"
@@ -55,7 +44,7 @@ async def test_display_names_are_stored_by_commands_not_by_keystrokes(club: Club
 
 
 async def test_a_member_whose_first_action_is_a_page_button_is_named_on_their_card(club: Club) -> None:
-    book_id = (await upsert_book(club.db, MIG_PILOT)).book_id
+    book_id = (await seed_book(club.db)).book_id
     shown = await club.admin.slash(club.channel, "book show", book=f"book:{book_id}")
     assert shown.response is not None
     form = await club.bob.click(shown.response.message, custom_id=f"rv:write:{book_id}")

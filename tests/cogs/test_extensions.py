@@ -25,13 +25,3 @@ async def test_command_names_are_unique_and_described(club: Club) -> None:
             for parameter in command.parameters:
                 assert len(parameter.description) <= 100
     assert {"about", "help", "sync"} <= seen
-
-
-async def test_global_commands_sync_once_then_only_when_they_change(club: Club) -> None:
-    def command_syncs() -> int:
-        return sum(1 for r in club.env.http_requests if r.method == "PUT" and r.path.endswith("/commands"))
-
-    assert command_syncs() == 1  # the first boot on an empty database
-    await club.restart()
-    assert command_syncs() == 1  # same definitions: no sync on boot
-    assert (await club.alice.slash(club.channel, "about")).response is not None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.models.books import BookData
-from tests.cogs.test_ratings import reply, seed_book, snapshot
+from tests.cogs.test_ratings import reply, snapshot
 from tests.components import text_of
 from tests.conftest import Club
+from tests.helpers import seed_book
 
 
 async def follow_counts(club: Club, user_id: int) -> tuple[int, int]:
@@ -65,8 +66,8 @@ async def test_goal_refusals_change_nothing(club: Club) -> None:
 
 
 async def test_profile_shows_counts_progress_and_goal(club: Club) -> None:
-    mig = await seed_book(club.db)
-    dune = await seed_book(club.db, BookData(title="Dune", authors=("Frank Herbert",), pages=412))
+    mig = (await seed_book(club.db)).book_id
+    dune = (await seed_book(club.db, BookData(title="Dune", authors=("Frank Herbert",), pages=412))).book_id
     await club.alice.slash(club.channel, "rate", book=f"book:{mig}", stars=4.5)
     await club.alice.slash(club.channel, "rate", book=f"book:{dune}", stars=4)
     await club.alice.slash(club.channel, "shelf add", book=f"book:{mig}", shelf="read")

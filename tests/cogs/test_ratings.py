@@ -9,27 +9,12 @@ import pytest
 import simcord
 
 from bot.db import Database
-from bot.db.books import upsert_book
-from bot.models.books import BookData
 from bot.services.book_page import load_book_page
 from bot.services.ratings import rate_book
 from bot.ui.ratings import StarButton
 from tests.components import text_of
 from tests.conftest import Club
-
-MIG_PILOT = BookData(
-    title="MIG Pilot",
-    subtitle="The Final Escape of Lt. Belenko",
-    authors=("John Barron",),
-    pages=222,
-    format="Mass Market Paperback",
-    first_published="1980-01-01",
-    isbn13="9780380538683",
-)
-
-
-async def seed_book(db: Database, data: BookData = MIG_PILOT) -> int:
-    return (await upsert_book(db, data)).book_id
+from tests.helpers import seed_book
 
 
 async def post_page(club: Club, book_id: int) -> discord.Message:
@@ -78,7 +63,7 @@ def reply(result: simcord.InteractionResult) -> str:
 
 
 async def test_rate_by_command_with_a_half_star(club: Club) -> None:
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     result = await club.alice.slash(club.channel, "rate", book=f"book:{book_id}", stars=4.5)
     assert result.ephemeral
     assert result.response is not None
@@ -94,7 +79,7 @@ async def test_rate_by_command_with_a_half_star(club: Club) -> None:
 
 
 async def test_second_rate_replaces_and_unrate_removes(club: Club) -> None:
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     await club.alice.slash(club.channel, "rate", book="MIG Pilot", stars=4)
     result = await club.alice.slash(club.channel, "rate", book="9780380538683", stars=2)
     assert result.response is not None
@@ -111,7 +96,7 @@ async def test_second_rate_replaces_and_unrate_removes(club: Club) -> None:
 
 
 async def test_ratings_belong_to_one_server(club: Club) -> None:
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     await club.alice.slash(club.channel, "rate", book=f"book:{book_id}", stars=5)
     other = club.env.create_guild("Elsewhere")
     page = await load_book_page(club.db, other.id, book_id)
@@ -120,7 +105,7 @@ async def test_ratings_belong_to_one_server(club: Club) -> None:
 
 
 async def test_unrate_without_a_rating_is_refused(club: Club) -> None:
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     await club.bob.slash(club.channel, "rate", book=f"book:{book_id}", stars=3)
     before = await snapshot(club.db)
     result = await club.alice.slash(club.channel, "unrate", book=f"book:{book_id}")
@@ -130,7 +115,7 @@ async def test_unrate_without_a_rating_is_refused(club: Club) -> None:
 
 @pytest.mark.parametrize("stars", [4.3, 1.25, 2.75])
 async def test_stars_off_the_half_steps_are_refused(club: Club, stars: float) -> None:
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     before = await snapshot(club.db)
     result = await club.alice.slash(club.channel, "rate", book=f"book:{book_id}", stars=stars)
     assert (
@@ -143,7 +128,7 @@ async def test_stars_off_the_half_steps_are_refused(club: Club, stars: float) ->
 async def test_stars_outside_one_to_five_never_reach_the_bot(club: Club, stars: float) -> None:
     # The option declares min 1 and max 5, so Discord's client refuses these before sending;
     # simcord enforces the same limits. (The service refuses them too: see the service tests.)
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     before = await snapshot(club.db)
     with pytest.raises(simcord.OptionError):
         await club.alice.slash(club.channel, "rate", book=f"book:{book_id}", stars=stars)
@@ -166,7 +151,7 @@ async def test_rating_an_unknown_book_is_refused(club: Club) -> None:
 
 
 async def test_star_button_rates_and_refreshes_the_page(club: Club) -> None:
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     page = await post_page(club, book_id)
     assert "No ratings yet" in page_text(club)
 
@@ -190,7 +175,7 @@ async def test_star_button_rates_and_refreshes_the_page(club: Club) -> None:
 
 
 async def test_star_button_works_after_a_restart(club: Club) -> None:
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     page = await post_page(club, book_id)
     await club.alice.click(page, custom_id=f"rate:{book_id}:6")
     await club.restart()
@@ -201,7 +186,7 @@ async def test_star_button_works_after_a_restart(club: Club) -> None:
 
 
 async def test_star_button_on_a_removed_book_says_so(club: Club) -> None:
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     page = await post_page(club, book_id)
     await club.db.execute("DELETE FROM books WHERE book_id = ?", (book_id,))
     before = await snapshot(club.db)
@@ -223,7 +208,7 @@ async def dm_alice(club: Club, *items: discord.ui.Item[Any]) -> discord.Message:
 
 
 async def test_a_star_button_outside_a_server_is_refused(club: Club) -> None:
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     message = await dm_alice(club, StarButton(book_id, 8))
     before = await snapshot(club.db)
     result = await club.alice.user.click(message, custom_id=f"rate:{book_id}:8")
@@ -233,7 +218,7 @@ async def test_a_star_button_outside_a_server_is_refused(club: Club) -> None:
 
 async def test_seed_histogram_on_the_rendered_page(club: Club) -> None:
     # MIG Pilot on Goodreads: 290 / 240 / 106 / 14 / 0 — the last five-star rating is a click.
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     counts = {10: 289, 8: 240, 6: 106, 4: 14}
     now = club.clock()
     user_id = 10_000
@@ -256,7 +241,7 @@ async def test_seed_histogram_on_the_rendered_page(club: Club) -> None:
 
 
 async def test_shelf_select_on_the_page_counts_readers(club: Club) -> None:
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     page = await post_page(club, book_id)
     result = await club.alice.select(page, ["currently-reading"], custom_id=f"shelve:{book_id}")
     assert reply(result) == "Put *MIG Pilot* on your Currently reading shelf."

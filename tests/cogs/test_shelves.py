@@ -7,9 +7,10 @@ import pytest
 
 from bot.models.books import BookData
 from bot.ui.shelves import FinishButton, ShelfPageButton, ShelfSelect
-from tests.cogs.test_ratings import dm_alice, reply, seed_book, snapshot, stats_row
+from tests.cogs.test_ratings import dm_alice, reply, snapshot, stats_row
 from tests.components import custom_ids, text_of
 from tests.conftest import Club
+from tests.helpers import seed_book
 
 
 async def shelf_counts(club: Club, book_id: int) -> tuple[int, int, int, int]:
@@ -23,7 +24,7 @@ async def shelf_counts(club: Club, book_id: int) -> tuple[int, int, int, int]:
 
 
 async def test_shelf_add_moves_between_exclusive_shelves(club: Club) -> None:
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     result = await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="want-to-read")
     assert result.ephemeral
     assert reply(result) == "Put *MIG Pilot* on your Want to read shelf."
@@ -54,7 +55,7 @@ async def test_shelf_add_moves_between_exclusive_shelves(club: Club) -> None:
 
 
 async def test_shelf_refusals_change_nothing(club: Club) -> None:
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="did-not-finish")
     before = await snapshot(club.db)
     result = await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="did-not-finish")
@@ -69,7 +70,9 @@ async def test_shelf_refusals_change_nothing(club: Club) -> None:
 async def shelve_volumes(club: Club, count: int = 12) -> None:
     """`count` books on alice's read shelf, Volume 00 oldest."""
     for number in range(count):
-        book_id = await seed_book(club.db, BookData(title=f"Volume {number:02d}", authors=("A. Writer",)))
+        book_id = (
+            await seed_book(club.db, BookData(title=f"Volume {number:02d}", authors=("A. Writer",)))
+        ).book_id
         club.clock.now = club.clock.now.replace(minute=number)
         await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="read")
 
@@ -152,7 +155,7 @@ async def test_an_outsider_paging_a_shelf_gets_their_own_copy(club: Club) -> Non
 
 async def test_a_shelf_list_posted_before_owners_were_carried_gives_everyone_a_copy(club: Club) -> None:
     await shelve_volumes(club)
-    legacy = ShelfPageButton(None, club.alice.id, "read", 1, label="Next ▶", disabled=False)
+    legacy = ShelfPageButton(None, club.alice.id, "read", 2, label="Next ▶", disabled=False)
     assert legacy.custom_id == f"shelfpage:{club.alice.id}:read:1"  # the id format before the fix
     view = discord.ui.LayoutView()
     view.add_item(discord.ui.ActionRow(legacy))
@@ -182,7 +185,7 @@ async def test_shelf_show_defaults_to_yourself_and_all_shelves(club: Club) -> No
     text = text_of(result.response.components)
     assert "### alice's shelves · All shelves\n0 books" in text
     assert "Nothing on this shelf yet." in text
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     await club.alice.slash(club.channel, "progress", book=f"book:{book_id}", page=10)
     result = await club.alice.slash(club.channel, "shelf show")
     assert result.response is not None
@@ -193,7 +196,7 @@ async def test_shelf_show_defaults_to_yourself_and_all_shelves(club: Club) -> No
 
 
 async def test_a_page_count_found_later_shows_a_percent_not_none(club: Club) -> None:
-    book_id = await seed_book(club.db, BookData(title="Unpaged", authors=("Ann Author",)))
+    book_id = (await seed_book(club.db, BookData(title="Unpaged", authors=("Ann Author",)))).book_id
     result = await club.alice.slash(club.channel, "progress", book=f"book:{book_id}", page=120)
     assert result.response is not None
     assert result.response.content == "**alice** is on page 120 in *Unpaged*."
@@ -211,7 +214,7 @@ async def test_a_page_count_found_later_shows_a_percent_not_none(club: Club) -> 
 
 
 async def test_progress_by_page_moves_the_book_to_currently_reading(club: Club) -> None:
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="want-to-read")
     result = await club.alice.slash(club.channel, "progress", book=f"book:{book_id}", page=120)
     assert not result.ephemeral
@@ -230,7 +233,7 @@ async def test_progress_by_page_moves_the_book_to_currently_reading(club: Club) 
 
 
 async def test_last_page_offers_to_mark_read_and_rate(club: Club) -> None:
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     result = await club.alice.slash(club.channel, "progress", book=f"book:{book_id}", page=222)
     assert result.response is not None
     assert result.response.content.startswith("**alice** is on page 222 of 222 (100%) in *MIG Pilot*.")
@@ -253,7 +256,7 @@ async def test_last_page_offers_to_mark_read_and_rate(club: Club) -> None:
 
 
 async def test_percent_100_offers_to_mark_read(club: Club) -> None:
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     result = await club.alice.slash(club.channel, "progress", book=f"book:{book_id}", percent=100)
     assert result.response is not None
     await club.alice.click(result.response, custom_id=f"finish:{club.alice.id}:{book_id}:0")
@@ -277,7 +280,7 @@ async def test_percent_100_offers_to_mark_read(club: Club) -> None:
     ],
 )
 async def test_progress_refusals_change_nothing(club: Club, options: dict[str, int], told: str) -> None:
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="want-to-read")
     before = await snapshot(club.db)
     result = await club.alice.slash(club.channel, "progress", book=f"book:{book_id}", **options)
@@ -294,10 +297,10 @@ async def test_progress_on_an_unknown_book_is_refused(club: Club) -> None:
 
 
 async def test_shelf_controls_outside_a_server_are_refused(club: Club) -> None:
-    book_id = await seed_book(club.db)
+    book_id = (await seed_book(club.db)).book_id
     await club.alice.slash(club.channel, "progress", book=f"book:{book_id}", page=222)
     alice = club.alice.id
-    pager = ShelfPageButton(alice, alice, None, 1, label="Next ▶", disabled=False)
+    pager = ShelfPageButton(alice, alice, None, 2, label="Next ▶", disabled=False)
     finish = FinishButton(alice, book_id, 8)
     message = await dm_alice(club, pager, finish)
     select_message = await dm_alice(club, ShelfSelect(book_id))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from bot.db import Database, database, open_database
+from bot.db import database, open_database
 from bot.db.database import Migration, load_migrations
 from bot.errors import DatabaseError
 
@@ -96,44 +95,3 @@ async def test_an_unwritable_path_is_one_clear_error(tmp_path: Path) -> None:
 def test_migration_files_are_numbered_without_gaps() -> None:
     versions = [m.version for m in load_migrations()]
     assert versions == list(range(1, len(versions) + 1))
-
-
-async def test_a_nested_transaction_is_refused_not_deadlocked(db: Database) -> None:
-    async with db.transaction() as conn:
-        await conn.execute("INSERT INTO meta (key, value) VALUES ('outer', '1')")
-        with pytest.raises(RuntimeError, match="nested"):
-            await db.execute("INSERT INTO meta (key, value) VALUES ('inner', '1')")
-    assert await db.fetchval("SELECT count(*) FROM meta WHERE key IN ('outer', 'inner')") == 1
-
-
-async def test_a_cancelled_writer_leaves_no_open_transaction(db: Database) -> None:
-    started = asyncio.Event()
-
-    async def slow_write() -> None:
-        async with db.transaction() as conn:
-            await conn.execute("INSERT INTO meta (key, value) VALUES ('cancelled', '1')")
-            started.set()
-            await asyncio.sleep(3600)
-
-    task = asyncio.create_task(slow_write())
-    await started.wait()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    assert await db.execute("INSERT INTO meta (key, value) VALUES ('after', '1')") == 1
-    assert await db.fetchval("SELECT group_concat(key) FROM meta") == "after"
-
-
-async def test_concurrent_transactions_never_interleave(db: Database) -> None:
-    async def bump(n: int) -> None:
-        async with db.transaction() as conn:
-            rows = await conn.execute_fetchall("SELECT value FROM meta WHERE key = 'n'")
-            current = int(next(iter(rows))[0]) if rows else 0
-            await asyncio.sleep(0)  # let the others try to run in between
-            await conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('n', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (str(current + 1),),
-            )
-
-    await asyncio.gather(*(bump(n) for n in range(50)))
-    assert await db.fetchval("SELECT value FROM meta WHERE key = 'n'") == "50"

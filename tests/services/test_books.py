@@ -13,7 +13,7 @@ import pytest
 from bot.books.provider import BookRef, SearchQuery
 from bot.books.service import BookService, build_book_service
 from bot.db import Database
-from bot.db.books import autocomplete_books, upsert_book
+from bot.db.books import upsert_book
 from bot.errors import UserFacingError
 from bot.models.books import BookData
 from bot.services.books import parse_book_query, resolve, search_hits
@@ -194,14 +194,3 @@ async def test_search_hits_fall_back_to_the_catalogue(
     hits, live = await search_hits(db, books, "sabriel", deadline=deadline())
     assert not live
     assert [hit.label for hit in hits] == ["Sábriel by Garth Nix (1995)"]
-
-
-async def test_autocomplete_ranks_a_bounded_candidate_set(db: Database) -> None:
-    for n in range(30):
-        await upsert_book(db, BookData(title=f"Gold {n}", authors=("Élodie Nix",)))
-    await upsert_book(db, BookData(title="Golden Compass", authors=("Philip Pullman",)))
-    assert len(await autocomplete_books(db, "elodie", limit=25)) == 25  # diacritics-insensitive
-    found = await autocomplete_books(db, "gold", limit=5, candidates=10)
-    assert len(found) == 5
-    assert [b.title for b in await autocomplete_books(db, "golden comp")] == ["Golden Compass"]
-    assert await autocomplete_books(db, "  !! ") == []

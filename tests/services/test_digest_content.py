@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.db import db_time
-from bot.db.books import upsert_book
 from bot.db.database import Database
 from bot.models.books import BookData
 from bot.services import digest as service
+from tests.helpers import seed_book
 
 GUILD = 1001
 OTHER_GUILD = 1002
@@ -24,7 +24,7 @@ class Seed:
         self.guild_id = guild_id
 
     async def book(self, title: str, author: str = "", pages: int | None = None) -> int:
-        book = await upsert_book(
+        book = await seed_book(
             self.db, BookData(title=title, authors=(author,) if author else (), pages=pages)
         )
         return book.book_id

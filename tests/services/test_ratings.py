@@ -10,20 +10,15 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.db import Database
-from bot.db.books import upsert_book
-from bot.db.ratings import rating_deltas, star_column
 from bot.db.stats import get_book_stats
 from bot.errors import UserFacingError
 from bot.models.books import BookData
 from bot.models.stats import BookStats
 from bot.services.ratings import parse_stars, rate_book, unrate_book
+from tests.helpers import seed_book
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 GUILD = 1
-
-
-async def book(db: Database, title: str = "MIG Pilot") -> int:
-    return (await upsert_book(db, BookData(title=title, pages=222))).book_id
 
 
 async def recomputed(db: Database, guild_id: int, book_id: int) -> BookStats:
@@ -66,16 +61,8 @@ def test_other_values_are_refused_clearly(stars: float) -> None:
         parse_stars(stars)
 
 
-def test_half_stars_count_in_their_whole_star_row() -> None:
-    assert star_column(9) == "stars_4"
-    assert star_column(3) == "stars_1"
-    assert star_column(10) == "stars_5"
-    assert rating_deltas(9, 4) == {"ratings_count": 0, "ratings_sum_x2": -5, "stars_4": -1, "stars_2": 1}
-    assert rating_deltas(None, None) == {}
-
-
 async def test_rate_replace_unrate_keep_aggregates_exact(db: Database) -> None:
-    book_id = await book(db)
+    book_id = (await seed_book(db)).book_id
     change = await rate_book(db, GUILD, 7, book_id, 9, NOW)
     assert change.message == "You rated *MIG Pilot* ★★★★½ (4.5)."
     change = await rate_book(db, GUILD, 7, book_id, 9, NOW)
@@ -90,7 +77,7 @@ async def test_rate_replace_unrate_keep_aggregates_exact(db: Database) -> None:
 
 
 async def test_refusals_write_nothing(db: Database) -> None:
-    book_id = await book(db)
+    book_id = (await seed_book(db)).book_id
     with pytest.raises(UserFacingError, match="nothing to remove"):
         await unrate_book(db, GUILD, 7, book_id, NOW)
     with pytest.raises(UserFacingError, match="no longer in the catalogue"):
@@ -102,7 +89,7 @@ async def test_refusals_write_nothing(db: Database) -> None:
 
 
 async def test_two_hundred_members_rating_at_once(db: Database) -> None:
-    book_id = await book(db)
+    book_id = (await seed_book(db)).book_id
     rng = random.Random(4)
     given = {user_id: rng.randint(2, 10) for user_id in range(1, 201)}
     await asyncio.gather(*(rate_book(db, GUILD, u, book_id, x2, NOW) for u, x2 in given.items()))
@@ -116,7 +103,7 @@ async def test_two_hundred_members_rating_at_once(db: Database) -> None:
 
 
 async def test_one_member_rating_twice_at_once(db: Database) -> None:
-    book_id = await book(db)
+    book_id = (await seed_book(db)).book_id
     await asyncio.gather(
         rate_book(db, GUILD, 7, book_id, 4, NOW),
         rate_book(db, GUILD, 7, book_id, 8, NOW),
@@ -132,7 +119,7 @@ async def test_one_member_rating_twice_at_once(db: Database) -> None:
 
 
 async def test_rating_and_unrating_at_once_stays_consistent(db: Database) -> None:
-    book_id = await book(db)
+    book_id = (await seed_book(db)).book_id
     await rate_book(db, GUILD, 7, book_id, 6, NOW)
     results = await asyncio.gather(
         unrate_book(db, GUILD, 7, book_id, NOW),
@@ -148,7 +135,7 @@ async def test_rating_and_unrating_at_once_stays_consistent(db: Database) -> Non
 
 
 async def test_random_histories_match_a_full_recount(db: Database) -> None:
-    books = [await book(db, f"Book {n}") for n in range(3)]
+    books = [(await seed_book(db, BookData(title=f"Book {n}", pages=222))).book_id for n in range(3)]
     rng = random.Random(11)
     for _ in range(400):
         guild_id, user_id, book_id = rng.choice((1, 2)), rng.randint(1, 15), rng.choice(books)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.db import Database
-from bot.db.books import upsert_book
 from bot.errors import UserFacingError
 from bot.models.books import BookData
 from bot.models.shelves import ShelfEntry
@@ -19,19 +18,17 @@ from bot.services.shelves import (
     finish_book,
     load_shelf_page,
     move_to_shelf,
+    progress_brief,
     progress_phrase,
     record_progress,
     shelve_book,
     unshelve_book,
 )
+from tests.helpers import seed_book
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 STAMP = "2026-11-25T12:00:00.000Z"
 GUILD = 1
-
-
-async def book(db: Database, title: str = "MIG Pilot", pages: int | None = 222) -> int:
-    return (await upsert_book(db, BookData(title=title, pages=pages))).book_id
 
 
 async def shelf_stats(db: Database, book_id: int) -> tuple[int, int, int, int]:
@@ -68,6 +65,24 @@ def test_moves_between_shelves() -> None:
         move_to_shelf(entry, "want-to-read", NOW)
 
 
+@pytest.mark.parametrize(
+    ("page", "pages", "percent", "shown"),
+    [
+        (120, 222, None, "p. 120/222 · 54%"),
+        (120, 222, 99, "p. 120/222 · 54%"),  # the page is the truth when the count is known
+        (300, 222, None, "p. 300/222 · 100%"),
+        (120, None, None, "p. 120"),
+        (120, None, 40, "p. 120 · 40%"),
+        (None, None, 54, "54%"),
+        (None, 222, None, "just started"),
+    ],
+)
+def test_progress_brief_as_the_digest_shows_it(
+    page: int | None, pages: int | None, percent: int | None, shown: str
+) -> None:
+    assert progress_brief(page, pages, percent) == shown
+
+
 def test_progress_phrases_and_checks() -> None:
     assert progress_phrase(120, 222, 54) == "is on page 120 of 222 (54%)"
     assert progress_phrase(120, None, None) == "is on page 120"
@@ -85,7 +100,7 @@ def test_progress_phrases_and_checks() -> None:
 
 
 async def test_shelf_counts_follow_every_move(db: Database) -> None:
-    book_id = await book(db)
+    book_id = (await seed_book(db)).book_id
     await shelve_book(db, GUILD, 1, book_id, "want-to-read", NOW)
     await shelve_book(db, GUILD, 2, book_id, "currently-reading", NOW)
     await shelve_book(db, GUILD, 3, book_id, "currently-reading", NOW)
@@ -97,7 +112,7 @@ async def test_shelf_counts_follow_every_move(db: Database) -> None:
 
 
 async def test_concurrent_shelving_stays_consistent(db: Database) -> None:
-    book_id = await book(db)
+    book_id = (await seed_book(db)).book_id
     shelves = ("want-to-read", "currently-reading", "read", "did-not-finish")
     await asyncio.gather(
         *(shelve_book(db, GUILD, user, book_id, shelves[user % 4], NOW) for user in range(100)),
@@ -108,7 +123,7 @@ async def test_concurrent_shelving_stays_consistent(db: Database) -> None:
 
 
 async def test_progress_computes_floored_percent_and_starts_reading(db: Database) -> None:
-    book_id = await book(db)
+    book_id = (await seed_book(db)).book_id
     progress = await record_progress(db, GUILD, 1, book_id, page=120, now=NOW)
     assert progress.phrase == "is on page 120 of 222 (54%)"
     assert progress.started
@@ -120,7 +135,7 @@ async def test_progress_computes_floored_percent_and_starts_reading(db: Database
 
 
 async def test_progress_without_a_page_count(db: Database) -> None:
-    book_id = await book(db, "Unpaged", pages=None)
+    book_id = (await seed_book(db, BookData(title="Unpaged"))).book_id
     progress = await record_progress(db, GUILD, 1, book_id, page=5000, now=NOW)
     assert progress.phrase == "is on page 5,000"
     assert not progress.finished
@@ -130,10 +145,10 @@ async def test_progress_without_a_page_count(db: Database) -> None:
 
 
 async def test_a_page_count_found_later_gives_progress_its_percent(db: Database) -> None:
-    book_id = await book(db, "Unpaged", pages=None)
+    book_id = (await seed_book(db, BookData(title="Unpaged"))).book_id
     await record_progress(db, GUILD, 1, book_id, page=120, now=NOW)
     await db.execute("UPDATE books SET pages = 222 WHERE book_id = ?", (book_id,))  # as enrichment does
-    shelf = await load_shelf_page(db, GUILD, 1, "currently-reading", 0)
+    shelf = await load_shelf_page(db, GUILD, 1, "currently-reading", 1)
     [shelved] = shelf.books
     assert shelved.entry is not None
     assert (shelved.pages, shelved.entry.page, shelved.entry.percent) == (222, 120, None)
@@ -147,15 +162,15 @@ async def test_a_page_count_found_later_gives_progress_its_percent(db: Database)
 
 async def test_shelf_pages_clamp_when_the_shelf_shrank(db: Database) -> None:
     for n in range(SHELF_PAGE_SIZE + 1):
-        book_id = await book(db, f"Book {n}")
+        book_id = (await seed_book(db, BookData(title=f"Book {n}", pages=222))).book_id
         await shelve_book(db, GUILD, 1, book_id, "read", NOW + timedelta(minutes=n))
-    page = await load_shelf_page(db, GUILD, 1, "read", 1)
-    assert (page.page, page.pages, page.total, len(page.books)) == (1, 2, 11, 1)
+    page = await load_shelf_page(db, GUILD, 1, "read", 2)
+    assert (page.page, page.pages, page.total, len(page.books)) == (2, 2, 11, 1)
     await unshelve_book(db, GUILD, 1, page.books[0].book_id)
-    page = await load_shelf_page(db, GUILD, 1, "read", 1)
-    assert (page.page, page.pages, page.total, len(page.books)) == (0, 1, 10, 10)
-    empty = await load_shelf_page(db, GUILD, 2, None, 3)
-    assert (empty.page, empty.pages, empty.total) == (0, 1, 0)
+    page = await load_shelf_page(db, GUILD, 1, "read", 2)
+    assert (page.page, page.pages, page.total, len(page.books)) == (1, 1, 10, 10)
+    empty = await load_shelf_page(db, GUILD, 2, None, 4)
+    assert (empty.page, empty.pages, empty.total) == (1, 1, 0)
 
 
 async def test_follows_goal_and_profile(db: Database) -> None:
@@ -167,9 +182,9 @@ async def test_follows_goal_and_profile(db: Database) -> None:
     with pytest.raises(UserFacingError, match="don't follow"):
         await unfollow(db, GUILD, 3, 2, followee_name="bob")
     assert await set_reading_goal(db, GUILD, 2, 10, NOW) == 2026
-    book_id = await book(db)
+    book_id = (await seed_book(db)).book_id
     await finish_book(db, GUILD, 2, book_id, 7, NOW)
-    last_year = await book(db, "Old")
+    last_year = (await seed_book(db, BookData(title="Old", pages=222))).book_id
     await finish_book(db, GUILD, 2, last_year, None, NOW.replace(year=2025))
     profile = await load_profile(db, GUILD, 2, name=None, now=NOW)
     assert profile.name == "Member 2"  # no stored display name

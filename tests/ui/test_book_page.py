@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from bot.models.books import Book
 from bot.services.book_page import BookPage
 from bot.ui.book_page import book_page_view, pages_line, published_line, trim
 from tests.components import text_of
-from tests.services.test_stats import seed_stats
+from tests.helpers import MIG_PILOT
+from tests.models.test_stats import seed_stats
 
-MIG_PILOT = Book(
-    book_id=1,
-    title="MIG Pilot",
-    subtitle="The Final Escape of Lt. Belenko",
-    authors=("John Barron",),
-    pages=222,
-    format="Mass Market Paperback",
-    first_published="1980-01-01",
-)
+BOOK = Book(book_id=1, **asdict(MIG_PILOT))
 
 
 def test_fact_lines() -> None:
-    assert pages_line(MIG_PILOT) == "222 pages, Mass Market Paperback"
+    assert pages_line(BOOK) == "222 pages, Mass Market Paperback"
     assert published_line("1980-01-01") == "First published January 1, 1980"
     assert published_line("1980") == "First published 1980"
     assert published_line(None) is None
 
 
 def test_page_shows_facts_and_club_half() -> None:
-    view = book_page_view(BookPage(MIG_PILOT, seed_stats()))
+    view = book_page_view(BookPage(BOOK, seed_stats()))
     text = text_of(view.to_components())
     for expected in (
         "## MIG Pilot",

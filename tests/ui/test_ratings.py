@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import discord
@@ -9,6 +11,7 @@ import discord
 from bot.ui.page import page_actions
 from bot.ui.ratings import rating_actions
 from tests.components import custom_ids
+from tests.conftest import REPO
 
 
 def ids_of(rows: tuple[discord.ui.ActionRow[Any], ...]) -> list[str]:
@@ -30,3 +33,13 @@ def test_the_page_rows_are_stars_then_the_shelf_select_then_reviews() -> None:
         "rv:open:42",
         "rv:write:42",
     ]
+
+
+def test_registering_the_controls_hands_them_the_page_redraw() -> None:
+    # In a fresh interpreter: the bot imports bot.ui.persistent, and nothing else need import
+    # bot.ui.page for a star or the shelf select to redraw the page they sit on.
+    check = (
+        "import bot.ui.persistent; from bot.ui.book_page import PageControl; "
+        "from bot.ui.page import refresh_page; assert PageControl._redraw is refresh_page"
+    )
+    subprocess.run([sys.executable, "-c", check], check=True, cwd=REPO)

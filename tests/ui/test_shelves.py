@@ -40,7 +40,7 @@ def test_a_one_page_shelf_has_no_page_buttons() -> None:
     entry = ShelfEntry(
         shelf="read", added_at="2026-01-02T00:00:00.000Z", finished_at="2026-01-02", times_read=3
     )
-    page = ShelfPage(7, "read", 0, 1, 1, [ShelvedBook(1, "Dune", ("Frank Herbert",), 412, entry)])
+    page = ShelfPage(7, "read", 1, 1, 1, [ShelvedBook(1, "Dune", ("Frank Herbert",), 412, entry)])
     components = shelf_view(page, "alice", 7).to_components()
     text = text_of(components)
     assert "### alice's shelves · Read\n1 book" in text
@@ -51,7 +51,7 @@ def test_a_one_page_shelf_has_no_page_buttons() -> None:
 def test_the_longest_pager_ids_fit_discords_100_characters() -> None:
     biggest = 2**64 - 1  # wider than any snowflake
     pages = 10**7
-    page = ShelfPage(biggest, "currently-reading", pages - 2, pages, pages * 10, [])
+    page = ShelfPage(biggest, "currently-reading", pages - 1, pages, pages * 10, [])
     components = shelf_view(page, "ann", biggest).to_components()
     ids = custom_ids(components, "shelfpage:")
     assert ids == [

@@ -1,4 +1,4 @@
-"""With DEV_GUILD_ID set, commands are synced to that guild at start-up and never globally."""
+"""Syncing commands: to DEV_GUILD_ID when it is set, and globally only when the definitions change."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import simcord
 
 from bot.client import BookClubBot
 from bot.db import open_database
-from tests.conftest import make_settings
+from tests.conftest import Club, make_settings
 
 DEV_GUILD = 1_234_567_890_123_456_789 >> 1
 
@@ -31,3 +31,13 @@ async def test_dev_guild_sync_never_touches_global_commands(tmp_path: Path) -> N
         finally:
             await env.shutdown()
             await db.close()
+
+
+async def test_global_commands_sync_once_then_only_when_they_change(club: Club) -> None:
+    def command_syncs() -> int:
+        return sum(1 for r in club.env.http_requests if r.method == "PUT" and r.path.endswith("/commands"))
+
+    assert command_syncs() == 1  # the first boot on an empty database
+    await club.restart()
+    assert command_syncs() == 1  # same definitions: no sync on boot
+    assert (await club.alice.slash(club.channel, "about")).response is not None

@@ -1,4 +1,4 @@
-"""The central error handler: expected errors read as themselves, bugs as an apology with an id."""
+"""The tree's central error handler: expected errors read as themselves, bugs as an apology with an id."""
 
 from __future__ import annotations
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from bot.models.digest import FinishedEntry, ReadingEntry, ReviewEntry, WantedEntry
 from bot.services.digest import Digest
-from bot.services.shelves import progress_brief
 from bot.ui.digest import (
     TEXT_BUDGET,
     digest_pages,
@@ -35,22 +32,6 @@ def reader(user_id: int, name: str | None = None, title: str = "Dune") -> Readin
         percent=None,
         since=START,
     )
-
-
-@pytest.mark.parametrize(
-    ("page", "pages", "percent", "shown"),
-    [
-        (120, 222, None, "p. 120/222 · 54%"),
-        (120, 222, 99, "p. 120/222 · 54%"),  # the page is the truth when the count is known
-        (300, 222, None, "p. 300/222 · 100%"),
-        (120, None, None, "p. 120"),
-        (120, None, 40, "p. 120 · 40%"),
-        (None, None, 54, "54%"),
-        (None, 222, None, "just started"),
-    ],
-)
-def test_progress(page: int | None, pages: int | None, percent: int | None, shown: str) -> None:
-    assert progress_brief(page, pages, percent) == shown
 
 
 def test_finished_lines_show_half_stars() -> None:

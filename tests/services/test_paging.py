@@ -1,0 +1,38 @@
+"""Offset paging: pages count from 1 and clamp to the pages there are."""
+
+from __future__ import annotations
+
+from bot.services.paging import Slice, offset_page, page_count
+
+
+def reader(items: list[int]) -> tuple[list[tuple[int, int]], object]:
+    calls: list[tuple[int, int]] = []
+
+    async def fetch(offset: int, limit: int) -> tuple[list[int], int]:
+        calls.append((offset, limit))
+        return items[offset : offset + limit], len(items)
+
+    return calls, fetch
+
+
+def test_page_count() -> None:
+    assert [page_count(total, 5) for total in (0, 1, 5, 6, 10, 11)] == [1, 1, 1, 2, 2, 3]
+
+
+async def test_a_page_is_read_by_offset() -> None:
+    calls, fetch = reader(list(range(1, 13)))
+    assert await offset_page(fetch, 2, 5) == Slice([6, 7, 8, 9, 10], 2, 3, 12)  # type: ignore[arg-type]
+    assert calls == [(5, 5)]
+
+
+async def test_a_page_past_the_end_is_the_last_one() -> None:
+    calls, fetch = reader(list(range(1, 8)))
+    assert await offset_page(fetch, 4, 5) == Slice([6, 7], 2, 2, 7)  # type: ignore[arg-type]
+    assert calls == [(15, 5), (5, 5)]  # the list shrank since page 4 was drawn: read again
+
+
+async def test_before_the_first_page_and_an_empty_list() -> None:
+    _, fetch = reader([1, 2])
+    assert await offset_page(fetch, 0, 5) == Slice([1, 2], 1, 1, 2)  # type: ignore[arg-type]
+    _, empty = reader([])
+    assert await offset_page(empty, 3, 5) == Slice([], 1, 1, 0)  # type: ignore[arg-type]
