@@ -18,7 +18,6 @@ from bot.services.club import (
     activate,
     claim,
     end_read,
-    history_page,
     load_status,
     parse_start,
     plan_read,
@@ -28,11 +27,12 @@ from bot.services.club import (
 )
 from bot.services.club_gate import channel_deleted
 from bot.ui.club import EditForm, status_view
-from bot.ui.club_history import history_body
+from bot.ui.club_history import HistorySource
 from bot.ui.club_text import ended_text, started_text
 from bot.ui.club_threads import close_threads, delete_threads, missing_permissions, open_thread, thread_home
 from bot.ui.forms import answer_form, send_modal
 from bot.ui.organisers import organiser_only
+from bot.ui.pager import open_pages
 from cogs._club_threads import ThreadGate
 from cogs.options import BookOption
 
@@ -219,11 +219,7 @@ class Club(commands.Cog):
     @club.command(name="history")
     async def history(self, interaction: discord.Interaction[BookClubBot]) -> None:
         """The club's past reads, newest first."""
-        assert interaction.guild_id is not None
-        page = await history_page(self.bot.db, interaction.guild_id, 0)
-        view = discord.ui.LayoutView(timeout=None)
-        view.add_item(history_body(page))
-        await interaction.response.send_message(view=view)
+        await open_pages(interaction, HistorySource())
 
 
 async def setup(bot: BookClubBot) -> None:

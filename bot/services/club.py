@@ -19,6 +19,7 @@ from bot.db import club as store
 from bot.errors import UserFacingError
 from bot.models.books import Book
 from bot.models.club import ClubRead, PastRead, ReadNumbers, Section, StaleStart
+from bot.services.paging import offset_page
 
 MIN_SECTIONS, MAX_SECTIONS, DEFAULT_SECTIONS = 2, 20, 4
 MIN_EVERY, MAX_EVERY, DEFAULT_EVERY = 1, 60, 7
@@ -297,25 +298,20 @@ async def end_read(db: Database, guild_id: int, now: datetime) -> EndedRead:
 
 @dataclass(frozen=True, slots=True)
 class HistoryPage:
-    page: int
+    page: int  # from 1
     pages: int
     total: int
     reads: list[PastRead]
 
 
 async def history_page(db: Database, guild_id: int, page: int) -> HistoryPage:
-    """Page `page` (0-based, clamped) of the server's past reads, newest first."""
-    page = max(page, 0)
-    reads, total = await store.past_reads(
-        db, guild_id, offset=page * HISTORY_PAGE_SIZE, limit=HISTORY_PAGE_SIZE
-    )
-    pages = max(1, -(-total // HISTORY_PAGE_SIZE))
-    if page >= pages:  # fewer reads than when the buttons were drawn
-        page = pages - 1
-        reads, total = await store.past_reads(
-            db, guild_id, offset=page * HISTORY_PAGE_SIZE, limit=HISTORY_PAGE_SIZE
-        )
-    return HistoryPage(page, pages, total, reads)
+    """Page `page` (from 1, clamped) of the server's past reads, newest first."""
+
+    async def fetch(offset: int, limit: int) -> tuple[list[PastRead], int]:
+        return await store.past_reads(db, guild_id, offset=offset, limit=limit)
+
+    found = await offset_page(fetch, page, HISTORY_PAGE_SIZE)
+    return HistoryPage(found.page, found.pages, found.total, found.items)
 
 
 # -- the digest's block --------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The club read on screen: the status message with its Caught up button and shelf menu, and the
 schedule form.
 
-Every control is a `DynamicItem`, and the form a `bot.ui.forms` form, whose custom id carries its
+Every control is a `Control`, and the form a `bot.ui.forms` form, whose custom id carries its
 state, so they keep working on messages posted before a restart. The words are in `club_text.py`,
 the history list in `club_history.py`.
 """
@@ -9,7 +9,7 @@ the history list in `club_history.py`.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import discord
 from discord.utils import format_dt
@@ -21,10 +21,11 @@ from bot.services.club import ClubStatus, due_at, require_read
 from bot.services.club_edit import form_text, save_form
 from bot.services.club_gate import caught_up
 from bot.services.shelves import SHELF_NAMES, shelve_book, unshelve_book
-from bot.ui.base import club_bot, guarded, require_guild
+from bot.ui.base import require_guild
 from bot.ui.club_text import book_line, edited_text, pace_line, place, readers_line, section_heading
 from bot.ui.club_threads import refresh_threads
 from bot.ui.forms import MODAL_TIMEOUT, Submitted, text_value
+from bot.ui.items import INT, Control, Field
 from bot.ui.meta import ACCENT
 from bot.ui.organisers import require_organiser
 
@@ -122,32 +123,17 @@ def sections_view(read: ClubRead) -> discord.ui.View:
     return view
 
 
-class CaughtUpButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.LayoutView]],
-    template=r"club:caught:(?P<read>\d+)",
-):
+class CaughtUpButton(Control[discord.ui.Button[discord.ui.LayoutView]], template="club:caught:{read_id}"):
     """Asks the presser which section they finished (their own answer, ephemeral)."""
 
+    read_id = Field(INT)
+
     def __init__(self, read_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Caught up",
-                emoji="✅",
-                style=discord.ButtonStyle.success,
-                custom_id=f"club:caught:{read_id}",
-            )
-        )
         self.read_id = read_id
+        super().__init__(discord.ui.Button(label="Caught up", emoji="✅", style=discord.ButtonStyle.success))
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> CaughtUpButton:
-        return cls(int(match["read"]))
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        read = await require_read(club_bot(interaction).db, require_guild(interaction))
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
+        read = await require_read(interaction.client.db, require_guild(interaction))
         if read.read_id != self.read_id:
             raise UserFacingError("This schedule is from a read that has ended; see `/club read status`.")
         await interaction.response.send_message(
@@ -155,31 +141,18 @@ class CaughtUpButton(
         )
 
 
-class SectionSelect(
-    discord.ui.DynamicItem[discord.ui.Select[discord.ui.View]],
-    template=r"club:finished:(?P<read>\d+)",
-):
+class SectionSelect(Control[discord.ui.Select[discord.ui.View]], template="club:finished:{read_id}"):
     """Moves the presser's progress to the end of the chosen section; its threads open for them."""
 
+    read_id = Field(INT)
+
     def __init__(self, read_id: int, options: list[discord.SelectOption] | None = None) -> None:
-        super().__init__(
-            discord.ui.Select(
-                placeholder="I finished…",
-                options=options or [discord.SelectOption(label="—", value="0")],
-                custom_id=f"club:finished:{read_id}",
-            )
-        )
         self.read_id = read_id
+        default = [discord.SelectOption(label="—", value="0")]  # a pressed id is rebuilt without them
+        super().__init__(discord.ui.Select(placeholder="I finished…", options=options or default))
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> SectionSelect:
-        return cls(int(match["read"]))
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = club_bot(interaction)
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
+        bot = interaction.client
         guild_id = require_guild(interaction)
         choice = self.item.values[0]
         number = int(choice) if choice.isdigit() else 0
@@ -201,31 +174,19 @@ class SectionSelect(
 # -- the shelf menu ------------------------------------------------------------------------
 
 
-class ClubShelfSelect(
-    discord.ui.DynamicItem[discord.ui.Select[discord.ui.LayoutView]],
-    template=r"club:shelf:(?P<book>\d+)",
-):
+class ClubShelfSelect(Control[discord.ui.Select[discord.ui.LayoutView]], template="club:shelf:{book_id}"):
     """The club book's shelf menu: answers the presser alone and leaves the schedule as it is."""
 
+    book_id = Field(INT)
+
     def __init__(self, book_id: int) -> None:
+        self.book_id = book_id
         options = [discord.SelectOption(label=name, value=shelf) for shelf, name in SHELF_NAMES.items()]
         options.append(discord.SelectOption(label="Remove from my shelves", value=REMOVE))
-        super().__init__(
-            discord.ui.Select(
-                placeholder="Add to a shelf…", options=options, custom_id=f"club:shelf:{book_id}"
-            )
-        )
-        self.book_id = book_id
+        super().__init__(discord.ui.Select(placeholder="Add to a shelf…", options=options))
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ClubShelfSelect:
-        return cls(int(match["book"]))
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = club_bot(interaction)
+    async def act(self, interaction: discord.Interaction[BookClubBot]) -> None:
+        bot = interaction.client
         guild_id = require_guild(interaction)
         choice = self.item.values[0]
         user_id = interaction.user.id

@@ -10,6 +10,7 @@ from bot.ui import reviews
 from bot.ui.book_page import FullDescriptionButton
 from bot.ui.books import BookPickSelect
 from bot.ui.club import CaughtUpButton, ClubShelfSelect, SectionSelect
+from bot.ui.club_history import HistoryPageButton
 from bot.ui.ratings import StarButton
 from bot.ui.shelves import FinishButton, ShelfPageButton, ShelfSelect
 
@@ -32,4 +33,5 @@ PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     CaughtUpButton,
     SectionSelect,
     ClubShelfSelect,
+    HistoryPageButton,
 )

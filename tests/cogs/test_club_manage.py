@@ -269,3 +269,36 @@ async def test_end_closes_the_threads_records_the_read_and_posts_a_summary(club:
 async def test_history_starts_empty(club: Club) -> None:
     history = await club.alice.slash(club.channel, "club history")
     assert "No read has ended yet" in text_of(history.response.components)  # type: ignore[union-attr]
+
+
+async def test_history_pages_five_at_a_time_across_a_restart(club: Club) -> None:
+    book = await seed_book(club.db)
+    for n in range(7):
+        await club.db.execute(
+            "INSERT INTO club_reads (guild_id, book_id, title, authors, pages, channel_id, start_date, every_days,"
+            " status, started_by, created_at, end_date, ended_at, readers, finished, ratings_count, ratings_sum_x2)"
+            " VALUES (?, ?, ?, 'John Barron', 222, 1, '2026-01-01', 7, 'ended', 1, 'x', ?, ?, 3, 1, 0, 0)",
+            (
+                club.guild.id,
+                book.book_id,
+                f"Read {n + 1}",
+                f"2026-0{n + 1}-28",
+                f"2026-0{n + 1}-28T12:00:00.000Z",
+            ),
+        )
+    listed = await club.alice.slash(club.channel, "club history")
+    first = shown(listed)
+    assert "7 reads · page 1 of 2" in first
+    assert first.index("**Read 7**") < first.index("**Read 3**")
+    assert "**Read 2**" not in first
+    await club.restart()
+    assert listed.response is not None
+    moved = await club.alice.click(listed.response, label="Next ▶")
+    assert moved.response is not None
+    page_two = text_of(moved.response.components)
+    assert "page 2 of 2" in page_two
+    assert "**Read 1**" in page_two
+    assert "Jan 1, 2026 – Jan 28, 2026 · 3 readers · 1 finished · no ratings" in page_two
+    copy = await club.bob.click(listed.response, label="◀ Previous")
+    assert copy.ephemeral  # someone else's list: a private copy, and alice's stays on page 2
+    assert "page 1 of 2" in shown(copy)

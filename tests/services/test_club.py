@@ -338,7 +338,7 @@ async def test_ending_records_readers_finishers_and_the_club_average(db: Databas
     assert ended.finished_names == ["ada", "bo"]
     with pytest.raises(UserFacingError, match="There is no club read"):
         await service.end_read(db, GUILD, NOW)
-    page = await service.history_page(db, GUILD, 0)
+    page = await service.history_page(db, GUILD, 1)
     assert (page.total, [p.title for p in page.reads]) == (1, ["MIG Pilot"])
 
 
@@ -347,11 +347,11 @@ async def test_history_pages_newest_first(db: Database) -> None:
     for day in range(7):
         await start(db, book)
         await service.end_read(db, GUILD, NOW + timedelta(days=day))
-    first = await service.history_page(db, GUILD, 0)
+    first = await service.history_page(db, GUILD, 1)
     assert (first.pages, first.total, len(first.reads)) == (2, 7, 5)
     assert [p.end_date.day for p in first.reads] == [1, 30, 29, 28, 27]
     last = await service.history_page(db, GUILD, 9)  # clamped
-    assert (last.page, len(last.reads)) == (1, 2)
+    assert (last.page, len(last.reads)) == (2, 2)
 
 
 async def test_the_digest_block(db: Database) -> None:
