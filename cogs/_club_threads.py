@@ -39,22 +39,33 @@ class ThreadGate:
 
     #: Seconds to wait before each retry of a 429/5xx answer (a 429's own Retry-After wins).
     retry_delays: tuple[float, ...] = (2.0, 10.0, 30.0, 120.0)
+    #: Accepted adds are written down together, this many at a time (and whenever the queue empties).
+    record_every = 50
 
     def __init__(self, bot: BookClubBot) -> None:
         self.bot = bot
         self.sent = 0  # thread-member adds that Discord accepted (the benchmark counts them)
         self._queue: deque[ThreadAdd] = deque()
         self._queued: set[tuple[int, int, int]] = set()
+        self._added: list[ThreadAdd] = []  # accepted by Discord, not yet written down
         self._done: set[tuple[int, int, int]] = set()  # added by this process: never sent twice
         self._threads: dict[tuple[int, int], int] = {}  # (read, section) → its thread, once remade
         self._remaking = asyncio.Lock()
+        self._moved: dict[int, set[tuple[int, int | None]]] = {}  # guild → (member, book) to gate
+        self._gating: asyncio.Task[None] | None = None
         self._worker: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # -- entry points ----------------------------------------------------------------------
     def member_moved(self, guild_id: int, user_id: int, book_id: int | None) -> None:
-        """The progress listener: work out what the member is owed, after their reply."""
-        self.spawn(self._owed(gate.gate_member(self.bot.db, guild_id, user_id, book_id, self.bot.clock())))
+        """The progress listener: work out what the member is owed, after their reply.
+
+        Moves are gathered and gated per server by one task, so a burst (an import, a thousand
+        members at once) is a few queries, not a task and a transaction each.
+        """
+        self._moved.setdefault(guild_id, set()).add((user_id, book_id))
+        if self._gating is None or self._gating.done():
+            self._gating = self.spawn(self._gate_moved())
 
     def read_started(self, read_id: int) -> None:
         """Members who had started the book before the read did get their threads too."""
@@ -88,10 +99,11 @@ class ThreadGate:
             task.cancel()
         await asyncio.gather(*self._tasks, *([self._worker] if self._worker else []), return_exceptions=True)
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
+        return task
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
@@ -100,6 +112,14 @@ class ThreadGate:
 
     async def _owed(self, work: Coroutine[Any, Any, list[ThreadAdd]]) -> None:
         self.enqueue(await work)
+
+    async def _gate_moved(self) -> None:
+        while self._moved:
+            guild_id, moved = self._moved.popitem()
+            try:
+                self.enqueue(await gate.gate_members(self.bot.db, guild_id, moved, self.bot.clock()))
+            except Exception:
+                log.exception("gating %d members in guild %s failed", len(moved), guild_id)
 
     async def _resume(self) -> None:
         await self.bot.wait_until_ready()
@@ -113,14 +133,33 @@ class ThreadGate:
 
     # -- the worker ------------------------------------------------------------------------
     async def _drain(self) -> None:
-        while self._queue:
-            add = self._queue.popleft()
-            try:
-                await self._deliver(add)
-            except Exception:
-                log.exception("adding %s to club thread %s/%s failed", add.user_id, add.read_id, add.number)
-            finally:
-                self._queued.discard(add.key)
+        try:
+            while self._queue:
+                add = self._queue.popleft()
+                try:
+                    await self._deliver(add)
+                except Exception:
+                    log.exception(
+                        "adding %s to club thread %s/%s failed", add.user_id, add.read_id, add.number
+                    )
+                finally:
+                    self._queued.discard(add.key)
+                if len(self._added) >= self.record_every or not self._queue:
+                    await self._record_added()
+                else:
+                    await asyncio.sleep(0)  # let the loop breathe between adds, whatever HTTP does
+        finally:
+            await asyncio.shield(self._record_added())
+
+    async def _record_added(self) -> None:
+        """Write down the adds Discord accepted, in one statement for many.
+
+        Until then they are 'pending' in the database: a crash in between only means Discord is
+        asked again after the restart, to add members it already added (which changes nothing).
+        """
+        if self._added:
+            batch, self._added = self._added, []
+            await gate.added_all(self.bot.db, batch, self.bot.clock())
 
     async def _deliver(self, add: ThreadAdd) -> None:
         for delay in (*self.retry_delays, None):
@@ -149,6 +188,7 @@ class ThreadGate:
                     await gate.failed(self.bot.db, add, f"{error.status} {error.text}", self.bot.clock())
                     return
                 retry_after = getattr(error, "retry_after", None)
+                await self._record_added()
                 await asyncio.sleep(retry_after if isinstance(retry_after, int | float) else delay)
 
     async def _add_once(self, add: ThreadAdd) -> None:
@@ -172,7 +212,7 @@ class ThreadGate:
             await thread.add_user(discord.Object(add.user_id))
         self.sent += 1
         self._done.add(add.key)
-        await gate.added(self.bot.db, add, self.bot.clock())
+        self._added.append(add)
 
     async def _thread(self, guild: discord.Guild, add: ThreadAdd) -> discord.Thread | None:
         thread_id = self._threads.get((add.read_id, add.number), add.thread_id)
@@ -196,6 +236,7 @@ class ThreadGate:
     ) -> discord.Thread | None:
         """Make a section's thread again and owe its members to it; None when it can't be made."""
         async with self._remaking:
+            await self._record_added()  # the old thread's adds are written before they are owed again
             found = await gate.section_now(self.bot.db, read_id, number)
             if found is None:  # the read ended meanwhile
                 return None

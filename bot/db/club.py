@@ -5,6 +5,7 @@ Thread memberships (the gating queue) are in `bot/db/club_threads.py`.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import date
@@ -30,30 +31,43 @@ def _authors(text: str | None) -> tuple[str, ...]:
 
 # Where a member is in the read, in its units (pages, or percent when it has no page count):
 # the end once the book is on `read`; NULL without progress or off the two reading shelves.
-# The one definition of "where a member is", used by the counts and by the gating alike.
-# Needs `sh` (shelves), `r` (club_reads) and `b` (books).
+# The one definition of "where a member is", used by the counts, the gating and the history.
+# Reads `sh` (shelves) and the named parameters :read_pages (the read's page count, NULL when
+# split by percent) and :book_pages (the book's page count now, for pages noted by percent reads).
 POSITION = """
     CASE
-        WHEN sh.shelf = 'read' THEN coalesce(r.pages, 100)
+        WHEN sh.shelf = 'read' THEN coalesce(:read_pages, 100)
         WHEN sh.shelf <> 'currently-reading' THEN NULL
-        WHEN r.pages IS NOT NULL THEN min(r.pages, coalesce(sh.page, sh.percent * r.pages / 100))
+        WHEN :read_pages IS NOT NULL THEN min(:read_pages, coalesce(sh.page, sh.percent * :read_pages / 100))
         ELSE coalesce(
             sh.percent,
-            CASE WHEN sh.page IS NOT NULL AND b.pages > 0 THEN min(100, sh.page * 100 / b.pages)
+            CASE WHEN sh.page IS NOT NULL AND :book_pages > 0 THEN min(100, sh.page * 100 / :book_pages)
                  WHEN sh.page IS NOT NULL THEN 0 END)
     END
 """
 
 
+def _units(read: ClubRead) -> dict[str, object]:
+    """The parameters POSITION reads, and the read's keys."""
+    return {
+        "read_pages": read.pages,
+        "book_pages": read.book_pages,
+        "read": read.read_id,
+        "guild": read.guild_id,
+        "book": read.book_id,
+    }
+
+
 # -- the read and its sections ---------------------------------------------------------------
 
 _READ = """
-    SELECT r.*, coalesce(d.timezone, 'UTC') AS timezone,
+    SELECT r.*, coalesce(d.timezone, 'UTC') AS timezone, b.pages AS book_pages,
            s.number, s.first_page, s.last_page, s.name, s.due_date, s.thread_id, s.message_id,
            s.recreated_at
     FROM club_reads AS r
     JOIN club_sections AS s ON s.read_id = r.read_id
     LEFT JOIN digest_settings AS d ON d.guild_id = r.guild_id
+    LEFT JOIN books AS b ON b.book_id = r.book_id
 """
 
 
@@ -81,6 +95,7 @@ def _read(rows: list[sqlite3.Row]) -> ClubRead | None:
         title=first["title"],
         authors=_authors(first["authors"]),
         pages=first["pages"],
+        book_pages=first["book_pages"],
         channel_id=first["channel_id"],
         start_date=date.fromisoformat(first["start_date"]),
         every_days=first["every_days"],
@@ -116,61 +131,86 @@ async def timezone_of(db: Database, guild_id: int) -> str:
     return str(zone) if zone else "UTC"
 
 
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def on_track_bounds(read: ClubRead, threshold: int) -> tuple[str, str, int, int | None]:
+    """ "POSITION >= threshold" for a currently-reading row, as two index ranges:
+    `first >= bound` or (`first` NULL and `second >= second_bound`); (first, second, bound, second_bound).
+
+    The same rule as POSITION (a read counts from `threshold` 1 on; no progress is position 0):
+    by pages, the page, else the percent's page (percent * pages // 100 >= t ⇔ percent >=
+    ceil(100 t / pages)); by percent, the percent, else the page's percent, when the book's page
+    count is known (page * 100 // book_pages >= t ⇔ page >= ceil(t * book_pages / 100)).
+    """
+    if read.pages is not None:
+        return "page", "percent", threshold, _ceil_div(100 * threshold, read.pages)
+    book_pages = read.book_pages or 0
+    return "percent", "page", threshold, _ceil_div(threshold * book_pages, 100) if book_pages > 0 else None
+
+
 async def read_numbers(db: Database, read: ClubRead, user_id: int, threshold: int) -> ReadNumbers:
-    """Readers, those at or past `threshold`, and the member's place, threads and refusals: one query."""
+    """Readers, those at or past `threshold`, and the member's place, threads and refusals: one query.
+
+    The counts are ranges of the `shelves_club_progress` index (no per-row arithmetic), so a big
+    club costs about what a small one does. Before anything is due (`threshold` 0) every reader
+    is on track.
+    """
+    first, second, bound, second_bound = on_track_bounds(read, threshold)
+    on_track = (
+        "readers"
+        if threshold <= 0
+        else f"""
+            (SELECT count(*) FROM shelves WHERE guild_id = :guild AND book_id = :book AND shelf = 'read')
+            + (SELECT count(*) FROM shelves WHERE guild_id = :guild AND book_id = :book
+               AND shelf = 'currently-reading' AND {first} >= :bound)
+            + (SELECT count(*) FROM shelves WHERE guild_id = :guild AND book_id = :book
+               AND shelf = 'currently-reading' AND {first} IS NULL AND {second} >= :second_bound)
+        """
+    )
     query = f"""
-        SELECT count(*) AS readers,
-               coalesce(sum(coalesce(position, 0) >= :threshold), 0) AS on_track,
-               max(CASE WHEN user_id = :user THEN shelf END) AS my_shelf,
-               max(CASE WHEN user_id = :user THEN position END) AS my_position,
+        SELECT readers, {on_track} AS on_track, my_shelf, my_position, joined, refused FROM (
+        SELECT (SELECT count(*) FROM shelves
+                WHERE guild_id = :guild AND book_id = :book AND shelf IN ('currently-reading', 'read')) AS readers,
+               (SELECT sh.shelf FROM shelves AS sh
+                WHERE sh.guild_id = :guild AND sh.user_id = :user AND sh.book_id = :book
+                  AND sh.shelf IN ('currently-reading', 'read')) AS my_shelf,
+               (SELECT {POSITION} FROM shelves AS sh
+                WHERE sh.guild_id = :guild AND sh.user_id = :user AND sh.book_id = :book) AS my_position,
                (SELECT group_concat(number) FROM club_thread_members
                 WHERE read_id = :read AND user_id = :user AND state = 'added') AS joined,
                (SELECT group_concat(number || ':' || refused) FROM (
                     SELECT number, count(*) AS refused FROM club_thread_members
-                    WHERE read_id = :read AND state = 'refused' GROUP BY number)) AS refused
-        FROM (
-            SELECT sh.user_id, sh.shelf, {POSITION} AS position
-            FROM shelves AS sh
-            JOIN club_reads AS r ON r.read_id = :read
-            JOIN books AS b ON b.book_id = sh.book_id
-            WHERE sh.guild_id = :guild AND sh.book_id = :book
-              AND sh.shelf IN ('currently-reading', 'read')
-        )
+                    WHERE read_id = :read AND state = 'refused' GROUP BY number)) AS refused)
     """
-    params = {"threshold": threshold, "user": user_id, "read": read.read_id, "guild": read.guild_id}
-    row = await db.fetchone(query, params | {"book": read.book_id})
+    params = _units(read) | {"user": user_id, "bound": bound, "second_bound": second_bound}
+    row = await db.fetchone(query, params)
     assert row is not None
     joined = frozenset(int(n) for n in (row["joined"] or "").split(",") if n)
-    refused = tuple(
-        sorted(
-            (int(n), int(c))
-            for n, c in (pair.split(":") for pair in (row["refused"] or "").split(",") if pair)
-        )
-    )
+    pairs = (pair.split(":") for pair in (row["refused"] or "").split(",") if pair)
     return ReadNumbers(
         readers=int(row["readers"]),
         on_track=int(row["on_track"]),
         shelf=row["my_shelf"],
         position=row["my_position"],
         joined=joined,
-        refused=refused,
+        refused=tuple(sorted((int(n), int(c)) for n, c in pairs)),
     )
 
 
 async def member_positions(
-    source: Source, read: ClubRead, user_id: int | None = None
+    source: Source, read: ClubRead, user_ids: Sequence[int] | None = None
 ) -> list[tuple[int, int]]:
-    """(user_id, position) of every placed reader of the read's book (or of one member)."""
+    """(user_id, position) of every placed reader of the read's book (or of the members listed)."""
     query = f"""
         SELECT sh.user_id, {POSITION} AS position
         FROM shelves AS sh
-        JOIN club_reads AS r ON r.read_id = ?
-        JOIN books AS b ON b.book_id = sh.book_id
-        WHERE sh.guild_id = ? AND sh.book_id = ? AND (? IS NULL OR sh.user_id = ?)
-          AND sh.shelf IN ('currently-reading', 'read')
+        WHERE sh.guild_id = :guild AND sh.book_id = :book AND sh.shelf IN ('currently-reading', 'read')
+          AND (:users IS NULL OR sh.user_id IN (SELECT value FROM json_each(:users)))
     """
-    params = (read.read_id, read.guild_id, read.book_id, user_id, user_id)
-    rows = await rows_of(source, query, params)
+    users = None if user_ids is None else json.dumps(list(user_ids))
+    rows = await rows_of(source, query, _units(read) | {"users": users})
     return [(row["user_id"], row["position"]) for row in rows if row["position"] is not None]
 
 
@@ -263,11 +303,9 @@ async def end_read(db: Database, read: ClubRead, end_date: date, now: str) -> Pa
     """Record who read along and who finished, the club's ratings, and close the read; None if it was not active."""
     readers = f"""
         INSERT INTO club_read_readers (read_id, user_id, finished)
-        SELECT ?, sh.user_id, {POSITION} >= coalesce(r.pages, 100)
+        SELECT :read, sh.user_id, {POSITION} >= coalesce(:read_pages, 100)
         FROM shelves AS sh
-        JOIN club_reads AS r ON r.read_id = ?
-        JOIN books AS b ON b.book_id = sh.book_id
-        WHERE sh.guild_id = ? AND sh.book_id = ? AND sh.shelf IN ('currently-reading', 'read')
+        WHERE sh.guild_id = :guild AND sh.book_id = :book AND sh.shelf IN ('currently-reading', 'read')
     """
     close = """
         UPDATE club_reads SET
@@ -287,7 +325,7 @@ async def end_read(db: Database, read: ClubRead, end_date: date, now: str) -> Pa
         )
         if [row["status"] for row in status] != ["active"]:
             return None
-        await conn.execute(readers, (read.read_id, read.read_id, read.guild_id, read.book_id))
+        await conn.execute(readers, _units(read))
         await conn.execute(close, (end_date.isoformat(), now, read.read_id))
         rows = await conn.execute_fetchall(f"{_PAST} WHERE read_id = ?", (read.read_id,))
     return _past(next(iter(rows)))

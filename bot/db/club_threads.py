@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import aiosqlite
@@ -27,19 +28,21 @@ async def queue_adds_in(
 
 
 async def pending_adds(
-    source: Source, *, read_id: int | None = None, user_id: int | None = None
+    source: Source, *, read_id: int | None = None, user_ids: Sequence[int] | None = None
 ) -> list[ThreadAdd]:
-    """Invitations still owed, for active reads whose channel exists (optionally one read / member)."""
+    """Invitations still owed, for active reads whose channel exists (optionally one read / members)."""
     query = """
         SELECT m.read_id, r.guild_id, r.channel_id, m.number, s.thread_id, m.user_id
         FROM club_thread_members AS m
         JOIN club_reads AS r ON r.read_id = m.read_id
         JOIN club_sections AS s ON s.read_id = m.read_id AND s.number = m.number
         WHERE m.state = 'pending' AND r.status = 'active' AND r.channel_gone_at IS NULL
-          AND (:read IS NULL OR m.read_id = :read) AND (:user IS NULL OR m.user_id = :user)
+          AND (:read IS NULL OR m.read_id = :read)
+          AND (:users IS NULL OR m.user_id IN (SELECT value FROM json_each(:users)))
         ORDER BY m.read_id, m.number, m.user_id
     """
-    rows = await rows_of(source, query, {"read": read_id, "user": user_id})
+    users = None if user_ids is None else json.dumps(list(user_ids))
+    rows = await rows_of(source, query, {"read": read_id, "users": users})
     return [
         ThreadAdd(
             row["read_id"],
@@ -53,12 +56,21 @@ async def pending_adds(
     ]
 
 
+_SET_STATE = """
+    UPDATE club_thread_members SET state = ?, error = ?, updated_at = ?
+    WHERE read_id = ? AND number = ? AND user_id = ?
+"""
+
+
 async def set_state(db: Database, add: ThreadAdd, state: str, error: str | None, now: str) -> None:
-    query = """
-        UPDATE club_thread_members SET state = ?, error = ?, updated_at = ?
-        WHERE read_id = ? AND number = ? AND user_id = ?
-    """
-    await db.execute(query, (state, error, now, add.read_id, add.number, add.user_id))
+    await db.execute(_SET_STATE, (state, error, now, add.read_id, add.number, add.user_id))
+
+
+async def set_states(
+    db: Database, adds: Sequence[ThreadAdd], state: str, error: str | None, now: str
+) -> None:
+    """`set_state` for many invitations, in one transaction."""
+    await db.executemany(_SET_STATE, [(state, error, now, a.read_id, a.number, a.user_id) for a in adds])
 
 
 async def note_error(db: Database, add: ThreadAdd, error: str, now: str) -> None:

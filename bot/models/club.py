@@ -32,6 +32,7 @@ class ClubRead:
     title: str
     authors: tuple[str, ...]
     pages: int | None  # the page count the sections split; None: split by percent
+    book_pages: int | None  # the book's page count now (a read by percent may learn it later)
     channel_id: int
     start_date: date
     every_days: int

@@ -142,6 +142,7 @@ def plan_read(
         title=book.title,
         authors=book.authors,
         pages=pages,
+        book_pages=book.pages,
         channel_id=channel_id,
         start_date=start,
         every_days=every,

@@ -7,6 +7,7 @@ restart resumes what was left; Discord's refusals are recorded to show in the st
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,14 +20,25 @@ from bot.services.club import BOOK_REMOVED, NO_READ, reached, require_read
 from bot.services.shelves import finish_book, record_progress
 
 
+async def gate_members(
+    db: Database, guild_id: int, moved: Iterable[tuple[int, int | None]], now: datetime
+) -> list[ThreadAdd]:
+    """The invitations owed to members whose progress moved: (member, book or None for any book).
+
+    A burst of moves in one server costs one read and one transaction, however many members.
+    """
+    read = await store.current_read(db, guild_id)
+    if read is None or read.book_id is None:
+        return []
+    users = sorted({user for user, book in moved if book in (None, read.book_id)})
+    return await _gate(db, read, users, now) if users else []
+
+
 async def gate_member(
     db: Database, guild_id: int, user_id: int, book_id: int | None, now: datetime
 ) -> list[ThreadAdd]:
     """The invitations a member is owed after their progress on `book_id` (None: any book) moved."""
-    read = await store.current_read(db, guild_id)
-    if read is None or read.book_id is None or book_id not in (None, read.book_id):
-        return []
-    return await _gate(db, read, user_id, now)
+    return await gate_members(db, guild_id, [(user_id, book_id)], now)
 
 
 async def gate_read(db: Database, read_id: int, now: datetime) -> list[ThreadAdd]:
@@ -37,12 +49,12 @@ async def gate_read(db: Database, read_id: int, now: datetime) -> list[ThreadAdd
     return await _gate(db, read, None, now)
 
 
-async def _gate(db: Database, read: ClubRead, user_id: int | None, now: datetime) -> list[ThreadAdd]:
+async def _gate(db: Database, read: ClubRead, user_ids: list[int] | None, now: datetime) -> list[ThreadAdd]:
     async with db.transaction() as conn:
-        placed = await store.member_positions(conn, read, user_id)
+        placed = await store.member_positions(conn, read, user_ids)
         owed = [(number, member) for member, position in placed for number in reached(read, position)]
         await threads.queue_adds_in(conn, read.read_id, owed, db_time(now))
-        return await threads.pending_adds(conn, read_id=read.read_id, user_id=user_id)
+        return await threads.pending_adds(conn, read_id=read.read_id, user_ids=user_ids)
 
 
 async def owed(db: Database) -> list[ThreadAdd]:
@@ -50,8 +62,9 @@ async def owed(db: Database) -> list[ThreadAdd]:
     return await threads.pending_adds(db)
 
 
-async def added(db: Database, add: ThreadAdd, now: datetime) -> None:
-    await threads.set_state(db, add, "added", None, db_time(now))
+async def added_all(db: Database, adds: Sequence[ThreadAdd], now: datetime) -> None:
+    """Discord accepted these adds: they are never sent again."""
+    await threads.set_states(db, adds, "added", None, db_time(now))
 
 
 async def refused(db: Database, add: ThreadAdd, error: str, now: datetime) -> None:
@@ -138,7 +151,7 @@ async def caught_up(
         )
     if read.book_id is None:
         raise UserFacingError(BOOK_REMOVED.format(title=read.title))
-    placed = dict(await store.member_positions(db, read, user_id))
+    placed = dict(await store.member_positions(db, read, [user_id]))
     position = placed.get(user_id)
     if position is not None and position >= section.last_page:
         return CaughtUp(read, section, position, already=True, finished=position >= read.end)

@@ -92,7 +92,7 @@ async def test_each_section_is_due_every_days_after_the_previous(db: Database) -
 
 
 def test_due_at_the_end_of_the_day_in_the_servers_zone() -> None:
-    read = ClubRead(1, 1, 1, "T", (), 10, 1, START, 7, "active", 1, "Europe/Prague", ())
+    read = ClubRead(1, 1, 1, "T", (), 10, 10, 1, START, 7, "active", 1, "Europe/Prague", ())
     assert service.due_at(read, date(2026, 12, 2)) == datetime(2026, 12, 2, 22, 59, 59, tzinfo=UTC)
     summer = service.due_at(read, date(2026, 7, 1))
     assert summer == datetime(2026, 7, 1, 21, 59, 59, tzinfo=UTC)  # daylight saving time followed
@@ -208,8 +208,7 @@ async def test_members_are_owed_exactly_the_threads_they_reached(db: Database) -
         by_member.setdefault(add.user_id, []).append(add.number)
     assert by_member == {60: [1, 2], 120: [1, 2, 3], 222: [1, 2, 3, 4]}
     assert {add.thread_id for add in owed if add.number == 2} == {1002}
-    for add in owed:
-        await club_gate.added(db, add, NOW)
+    await club_gate.added_all(db, owed, NOW)
     await shelve(db, book, 60, "currently-reading", page=115)
     again = await club_gate.gate_member(db, GUILD, 60, book.book_id, NOW)
     assert [(a.user_id, a.number) for a in again] == [(60, 3)]  # only the newly reached section
@@ -221,7 +220,7 @@ async def test_a_refusal_is_kept_and_tried_again_when_progress_moves(db: Databas
     read = await start(db, book)
     await shelve(db, book, 60, "currently-reading", page=60)
     first, second = await club_gate.gate_member(db, GUILD, 60, None, NOW)
-    await club_gate.added(db, first, NOW)
+    await club_gate.added_all(db, [first], NOW)
     await club_gate.refused(db, second, "403 Missing Access", NOW)
     status = await service.load_status(db, GUILD, 60, NOW)
     assert status.numbers.refused == ((2, 1),)

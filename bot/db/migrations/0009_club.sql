@@ -68,3 +68,7 @@ CREATE TABLE club_read_readers (
     finished  INTEGER NOT NULL CHECK (finished IN (0, 1)),
     PRIMARY KEY (read_id, user_id)
 ) STRICT, WITHOUT ROWID;
+
+-- The club read's counts ("7 of 12 readers are on track") read this index alone, whatever the
+-- club's size: the readers of a book with where each one is.
+CREATE INDEX shelves_club_progress ON shelves (guild_id, book_id, shelf, page, percent);
