@@ -16,7 +16,7 @@ from bot.db import club as store
 from bot.db import club_threads as threads
 from bot.errors import UserFacingError
 from bot.models.club import ClubRead, Section, ThreadAdd
-from bot.services.club import BOOK_REMOVED, NO_READ, reached, require_read
+from bot.services.club import BOOK_REMOVED, reached, require_read
 from bot.services.shelves import finish_book, record_progress
 
 
@@ -141,9 +141,7 @@ async def caught_up(
     """The member finished section `number`: their progress moves to its last page (read at the end)."""
     read = await require_read(db, guild_id)
     if read.read_id != read_id:
-        raise UserFacingError(
-            f"That schedule belongs to a read that has ended. {NO_READ.split('. ')[0]}: see `/club read status`."
-        )
+        raise UserFacingError("That schedule is from a read that has ended; see `/club read status`.")
     section = read.section(number)
     if section is None:
         raise UserFacingError(

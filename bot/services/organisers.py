@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from bot.db import Database
-from bot.db.club import organiser_role, set_organiser_role
+from bot.db.organisers import organiser_role, set_organiser_role
 from bot.errors import UserFacingError
 
 

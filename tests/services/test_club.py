@@ -376,3 +376,19 @@ async def test_the_organiser_rule(db: Database) -> None:
     await organisers.require_organiser(db, GUILD, manage_guild=False, role_ids=[5])
     with pytest.raises(UserFacingError, match="<@&5> role"):
         await organisers.require_organiser(db, GUILD, manage_guild=False, role_ids=[6])
+
+
+async def test_caught_up_moves_progress_to_the_end_of_the_section(db: Database) -> None:
+    book = await seed_book(db)
+    read = await start(db, book)
+    done = await club_gate.caught_up(db, GUILD, 7, read.read_id, 2, NOW)
+    assert (done.position, done.already, done.finished) == (111, False, False)
+    again = await club_gate.caught_up(db, GUILD, 7, read.read_id, 1, NOW)
+    assert again.already
+    last = await club_gate.caught_up(db, GUILD, 7, read.read_id, 4, NOW)
+    assert last.finished
+    assert await db.fetchval("SELECT shelf FROM shelves WHERE user_id = 7") == "read"
+    with pytest.raises(UserFacingError, match="There is no Section 9"):
+        await club_gate.caught_up(db, GUILD, 7, read.read_id, 9, NOW)
+    with pytest.raises(UserFacingError, match="from a read that has ended"):
+        await club_gate.caught_up(db, GUILD, 7, read.read_id + 1, 1, NOW)
