@@ -40,6 +40,9 @@ def discover_extensions() -> tuple[str, ...]:
 
 COMMANDS_HASH_KEY = "commands_hash"
 
+# Told (guild_id, user_id, book_id or None for "any book") after a member's progress moved.
+ProgressListener = Callable[[int, int, int | None], None]
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -82,6 +85,7 @@ class BookClubBot(commands.Bot):
         self.failed_extensions: dict[str, BaseException] = {}
         self.sync_on_start = True  # `python -m bot sync` turns it off and forces one sync itself
         self._known_names: dict[tuple[int, int], str] = {}
+        self.progress_listeners: list[ProgressListener] = []  # e.g. the club read's thread gate
         # Whether the database takes writes: every commit says it does (and marks the interaction
         # being answered, see bot.tree); a storage fault answered by the tree says it does not.
         self.storage = StorageHealth(clock)
@@ -140,6 +144,19 @@ class BookClubBot(commands.Bot):
         await set_meta(self.db, COMMANDS_HASH_KEY, digest)
         log.info("synced %d global commands", len(synced))
         return synced
+
+    # -- progress ------------------------------------------------------------------------
+    def progress_moved(self, guild_id: int, user_id: int, book_id: int | None = None) -> None:
+        """A member's progress on `book_id` (None: on any book, e.g. after an import) moved.
+
+        Called after the member's reply; each listener schedules its own background work, so this
+        returns at once and never raises.
+        """
+        for listener in self.progress_listeners:
+            try:
+                listener(guild_id, user_id, book_id)
+            except Exception:
+                log.exception("a progress listener failed for %s in %s", user_id, guild_id)
 
     # -- members -------------------------------------------------------------------------
     async def on_interaction(self, interaction: discord.Interaction[BookClubBot]) -> None:

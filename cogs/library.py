@@ -136,9 +136,12 @@ class Library(
                     saved,
                     library.total,
                 )
-                await self._finish(interaction, failed_text(saved, library.total))
-                return
-            await self._finish(interaction, summary_text(summary))
+                text = failed_text(saved, library.total)
+            else:
+                text = summary_text(summary)
+            # the rows saved so far count, even when the import stopped early
+            self.bot.progress_moved(interaction.guild_id, interaction.user.id)
+            await self._finish(interaction, text)
 
     async def _edit(self, interaction: discord.Interaction[BookClubBot], text: str) -> bool:
         """Show `text` in the progress message; a lost edit must not stop the import, but is logged."""

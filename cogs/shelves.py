@@ -35,6 +35,7 @@ class Shelves(commands.Cog):
             self.bot.db, interaction.guild_id, interaction.user.id, book.book_id, shelf, self.bot.clock()
         )
         await interaction.response.send_message(change.message, ephemeral=True)
+        self.bot.progress_moved(interaction.guild_id, interaction.user.id, book.book_id)
 
     @shelf.command(name="remove")
     @app_commands.describe(book="Title, ISBN or Open Library id")
@@ -88,6 +89,7 @@ class Shelves(commands.Cog):
             await interaction.response.send_message(text, view=view)
         else:
             await interaction.response.send_message(text)
+        self.bot.progress_moved(interaction.guild_id, interaction.user.id, book.book_id)
 
 
 async def setup(bot: BookClubBot) -> None:

@@ -26,6 +26,7 @@ from bot.db import digest as store
 from bot.db.database import Database
 from bot.errors import UserFacingError
 from bot.models.digest import FinishedEntry, PostRecord, ReadingEntry, ReviewEntry, Schedule, WantedEntry
+from bot.services.club import ClubDigest, digest_block
 
 if TYPE_CHECKING:
     from bot.models.digest import PlannedMessage, Unfinished
@@ -187,6 +188,7 @@ class Digest:
     reviews: list[ReviewEntry] = field(default_factory=list)
     reviews_total: int = 0
     wanted: list[WantedEntry] = field(default_factory=list)
+    club: ClubDigest | None = None  # the club read's section due this week and who is on track
 
     @property
     def quiet(self) -> bool:
@@ -195,12 +197,13 @@ class Digest:
 
 
 async def build_digest(db: Database, guild_id: int, start: datetime, end: datetime) -> Digest:
-    """Everything a club's digest shows for [start, end): four index lookups."""
+    """Everything a club's digest shows for [start, end): six index lookups."""
     reading = await store.currently_reading(db, guild_id)
     finished = await store.finished_between(db, guild_id, start, end)
     reviews, total = await store.reviews_between(db, guild_id, start, end, limit=REVIEWS_SHOWN)
     wanted = await store.most_wanted(db, guild_id, limit=WANTED_SHOWN)
-    return Digest(guild_id, start, end, reading, finished, reviews, total, wanted)
+    club = await digest_block(db, guild_id, end)
+    return Digest(guild_id, start, end, reading, finished, reviews, total, wanted, club)
 
 
 async def preview(db: Database, guild_id: int, now: datetime) -> Digest:

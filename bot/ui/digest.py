@@ -15,6 +15,7 @@ from bot.render import NAME, fold_spoilers, plain
 from bot.services.digest import WEEKDAYS, Digest, DigestStatus
 from bot.services.shelves import progress_brief
 from bot.services.stats import stars_text
+from bot.ui.club_text import digest_section
 from bot.ui.meta import ACCENT
 
 # Discord allows 4,000 characters of text across all of a Components V2 message's text
@@ -131,6 +132,8 @@ def digest_pages(digest: Digest, *, club: str) -> list[list[str]]:
     period = f"{format_dt(digest.start, 'D')} – {format_dt(digest.end, 'D')}"
     header = f"## 📚 {plain(club, NAME)} — weekly digest\n-# {period}"
     packer.add(header, [])
+    if digest.club is not None:
+        packer.add(*digest_section(digest.club))
     if digest.quiet:
         packer.add(
             "### A quiet week",

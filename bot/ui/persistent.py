@@ -9,6 +9,8 @@ import discord
 from bot.ui import reviews
 from bot.ui.book_page import FullDescriptionButton
 from bot.ui.books import BookPickSelect
+from bot.ui.club import CaughtUpButton, ClubShelfSelect, SectionSelect
+from bot.ui.club_history import HistoryPageButton
 from bot.ui.ratings import StarButton
 from bot.ui.shelves import FinishButton, ShelfPageButton, ShelfSelect
 
@@ -28,4 +30,8 @@ PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     reviews.OpenReviewsButton,
     reviews.WriteReviewButton,
     reviews.ConfirmButton,
+    CaughtUpButton,
+    SectionSelect,
+    ClubShelfSelect,
+    HistoryPageButton,
 )

@@ -91,6 +91,7 @@ class ShelfSelect(PageControl[discord.ui.Select[discord.ui.LayoutView]], templat
         else:
             change = await shelve_book(bot.db, guild_id, user_id, self.book_id, choice, bot.clock())
         await self.redraw(interaction, self.book_id, change.message)
+        bot.progress_moved(guild_id, user_id, self.book_id)
 
 
 # -- finishing a book from a progress update ---------------------------------------------------
@@ -131,6 +132,7 @@ class FinishButton(
         finished = await finish_book(
             bot.db, guild_id, self.user_id, self.book_id, self.stars_x2 or None, bot.clock()
         )
+        bot.progress_moved(guild_id, self.user_id, self.book_id)
         await edit_in_place(interaction, content=finished_text(interaction.user, finished), view=None)
 
 
