@@ -32,6 +32,11 @@ test: $(VENV)/.dev-stamp
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
+# Every runtime dependency at its lowest allowed version, in a throwaway venv (needs the package index).
+.PHONY: floors
+floors: $(VENV)/.dev-stamp
+	BOOKCLUB_CHECK_FLOORS=1 $(BIN)/python -m pytest -q -rs tests/test_floors.py
+
 bench: $(VENV)/.dev-stamp
 	$(BIN)/python -m bench
 

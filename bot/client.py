@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import pkgutil
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,7 +15,9 @@ import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
+import cogs
 from bot import __version__
+from bot.books.cache import schedule_pruning
 from bot.books.enrich import Enricher
 from bot.books.service import BookService
 from bot.config import Settings
@@ -25,18 +28,14 @@ from bot.ui.persistent import PERSISTENT_ITEMS
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = (
-    "cogs.meta",
-    "cogs.admin",
-    "cogs.books",
-    "cogs.digest",
-    "cogs.ratings",
-    "cogs.shelves",
-    "cogs.profiles",
-    "cogs.library",
-    "cogs.reviews",
-    "cogs.club",
-)
+
+def discover_extensions() -> tuple[str, ...]:
+    """Every module of the `cogs` package is an extension, except helpers named with a leading `_`."""
+    found = pkgutil.iter_modules(cogs.__path__, prefix="cogs.")
+    return tuple(
+        sorted(module.name for module in found if not module.name.rpartition(".")[2].startswith("_"))
+    )
+
 
 COMMANDS_HASH_KEY = "commands_hash"
 
@@ -90,8 +89,9 @@ class BookClubBot(commands.Bot):
     async def setup_hook(self) -> None:
         await self.db.migrate()
         self.scheduler.start()
+        schedule_pruning(self.scheduler, self.db, clock=self.clock)
         self.add_dynamic_items(*PERSISTENT_ITEMS)
-        for extension in EXTENSIONS:
+        for extension in discover_extensions():
             try:
                 await self.load_extension(extension)
             except Exception as exc:

@@ -1,12 +1,24 @@
-"""Settings, read from the environment and `.env`; built in `__main__`, never at import."""
+"""Settings, read from the environment and `.env`; built in `__main__`, never at import.
+
+Each field carries its meaning (`description`, shown by `python -m bot --help`) and what a valid value
+looks like (`expected`, shown when a value is refused), so the two cannot drift from the model.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal, get_args
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, PositiveInt, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+def setting(default: Any = ..., *, meaning: str, expected: str, **constraints: Any) -> Any:
+    """A field with its meaning and, for the error message, what a valid value looks like (`...`: required)."""
+    return Field(default, description=meaning, json_schema_extra={"expected": expected}, **constraints)
 
 
 class Settings(BaseSettings):
@@ -14,29 +26,110 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    discord_token: SecretStr = Field(min_length=1)
-    database_path: Path = Path("data/bookclub.sqlite3")
-    dev_guild_id: int | None = None
-    owner_ids: Annotated[frozenset[int], NoDecode] = frozenset()
-    log_level: str = "INFO"
+    discord_token: SecretStr = setting(
+        meaning="the bot token from the Discord developer portal",
+        expected="the bot token from the Discord developer portal",
+        min_length=1,
+    )
+    database_path: Path = setting(
+        Path("data/bookclub.sqlite3"),
+        meaning="the SQLite file; its folder is created when missing",
+        expected="the path of the SQLite database file",
+    )
+    dev_guild_id: PositiveInt | None = setting(
+        None,
+        meaning="when set, commands are synced to this guild at start-up (and never globally)",
+        expected="a server id (a whole number), or nothing",
+    )
+    owner_ids: Annotated[frozenset[PositiveInt], NoDecode] = setting(
+        frozenset(),
+        meaning="comma-separated user ids allowed to run owner commands such as /sync",
+        expected="user ids (whole numbers) separated by commas, or nothing",
+    )
+    log_level: LogLevel = setting(
+        "INFO",
+        meaning="the least severe log lines written: DEBUG, INFO, WARNING or ERROR",
+        expected="DEBUG, INFO, WARNING or ERROR",
+    )
 
-    openlibrary_url: str = "https://openlibrary.org"
-    openlibrary_covers_url: str = "https://covers.openlibrary.org"
-    google_books_url: str = "https://www.googleapis.com/books/v1"
-    google_books_api_key: SecretStr | None = None
-    contact: str = "https://github.com/bookclub-bot/bookclub-bot"
+    openlibrary_url: str = setting(
+        "https://openlibrary.org",
+        meaning="Open Library, the primary book source",
+        expected="an http:// or https:// URL",
+    )
+    openlibrary_covers_url: str = setting(
+        "https://covers.openlibrary.org",
+        meaning="where cover images come from",
+        expected="an http:// or https:// URL",
+    )
+    google_books_url: str = setting(
+        "https://www.googleapis.com/books/v1",
+        meaning="Google Books, fallback and enrichment",
+        expected="an http:// or https:// URL",
+    )
+    google_books_api_key: SecretStr | None = setting(
+        None,
+        meaning="Google Books is used only when this is set",
+        expected="a Google Books API key, or nothing",
+    )
+    contact: str = setting(
+        "https://github.com/bookclub-bot/bookclub-bot",
+        meaning="an e-mail or URL put in the User-Agent sent to the book providers",
+        expected="an e-mail address or URL",
+        min_length=1,
+    )
+    discord_api_url: str = setting(
+        "https://discord.com/api/v10",
+        meaning="Discord's REST API; only tests point it elsewhere, at a local fake of Discord",
+        expected="an http:// or https:// URL",
+    )
+    discord_gateway_url: str = setting(
+        "wss://gateway.discord.gg/",
+        meaning="Discord's gateway; only tests point it elsewhere, at a local fake of Discord",
+        expected="a ws:// or wss:// URL",
+    )
 
-    http_timeout: float = Field(default=4.0, gt=0)
-    autocomplete_deadline: float = Field(default=1.2, gt=0)
-    digest_grace_hours: float = Field(default=24.0, ge=0)
-    digest_post_empty: bool = True
-    import_max_bytes: int = Field(default=5_000_000, gt=0)
+    http_timeout: float = setting(
+        4.0,
+        meaning="seconds before a call to a book provider gives up",
+        expected="a number of seconds greater than 0",
+        gt=0,
+        allow_inf_nan=False,
+    )
+    autocomplete_deadline: float = setting(
+        1.2,
+        meaning="seconds autocomplete waits for remote results before answering from the catalogue",
+        expected="a number of seconds greater than 0",
+        gt=0,
+        allow_inf_nan=False,
+    )
+    digest_grace_hours: float = setting(
+        24.0,
+        meaning="a digest missed while the bot was down is still posted within this many hours",
+        expected="a number of hours, 0 or more",
+        ge=0,
+        allow_inf_nan=False,
+    )
+    digest_post_empty: bool = setting(
+        True,
+        meaning="whether a quiet week (no reading, finished books or reviews) still gets a short note",
+        expected="true or false",
+    )
+    import_max_bytes: int = setting(
+        5_000_000,
+        meaning="the largest library file /library import accepts, in bytes",
+        expected="a whole number of bytes greater than 0",
+        gt=0,
+    )
 
     @field_validator("owner_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
-            return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError("user ids are whole numbers")
+            return frozenset(int(part) for part in parts)
         if isinstance(value, int):
             return frozenset({value})
         return value
@@ -46,7 +139,87 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("log_level")
+    @field_validator("database_path", mode="before")
     @classmethod
-    def _upper(cls, value: str) -> str:
-        return value.upper()
+    def _not_empty(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("empty")  # Path("") would be the current folder
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("openlibrary_url", "openlibrary_covers_url", "google_books_url", "discord_api_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("not a web address")
+        return value.strip()
+
+    @field_validator("discord_gateway_url")
+    @classmethod
+    def _socket_address(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("ws", "wss") or not parts.hostname:
+            raise ValueError("not a websocket address")
+        return value.strip()
+
+
+def setting_names() -> list[str]:
+    """Every setting's environment variable, in the order of the model."""
+    return [name.upper() for name in Settings.model_fields]
+
+
+def describe_settings() -> list[tuple[str, str, str]]:
+    """(NAME, default as it would be written in `.env`, meaning) for every setting."""
+    rows: list[tuple[str, str, str]] = []
+    for name, field in Settings.model_fields.items():
+        if field.is_required():
+            default = "(required)"
+        else:
+            value = field.get_default(call_default_factory=True)
+            if value is None or value == frozenset():
+                default = "(empty)"
+            elif isinstance(value, bool):
+                default = str(value).lower()
+            else:
+                default = str(value)
+        rows.append((name.upper(), default, field.description or ""))
+    return rows
+
+
+MISSING_TOKEN = "DISCORD_TOKEN is not set: put the bot token in the environment or in .env (see .env.example)"
+
+
+def explain(error: ValidationError) -> list[str]:
+    """One plain line per refused setting, in the order of the model: its name and what it expects."""
+    refused: dict[str, tuple[str, object]] = {}
+    other: list[str] = []
+    for item in error.errors():
+        if item["loc"] and str(item["loc"][0]) in Settings.model_fields:
+            refused.setdefault(str(item["loc"][0]), (item["type"], item.get("input")))
+        else:
+            other.append(f"the settings are not valid: {item['msg']}")
+    lines: list[str] = []
+    for name, field in Settings.model_fields.items():
+        if name not in refused:
+            continue
+        kind, value = refused[name]
+        extra = field.json_schema_extra
+        expected = extra.get("expected") if isinstance(extra, dict) else None
+        secret = SecretStr in (field.annotation, *get_args(field.annotation))
+        if name == "discord_token" and (kind == "missing" or value == ""):
+            lines.append(MISSING_TOKEN)
+        elif kind == "missing":
+            lines.append(f"{name.upper()} is not set; expected {expected}")
+        elif isinstance(value, str) and not value.strip():
+            lines.append(f"{name.upper()} is empty; expected {expected}")
+        elif secret:
+            lines.append(f"{name.upper()} is not valid; expected {expected}")
+        else:
+            shown = str(value) if len(str(value)) <= 60 else str(value)[:57] + "..."
+            lines.append(f'{name.upper()} is "{shown}"; expected {expected}')
+    return lines + other

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.services.books import LIVE_UNAVAILABLE, check_query, search_hits
 from bot.ui.books import results_view, show_book
-from cogs.options import book_choices
+from cogs._options import book_choices
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime, timedelta
+import sqlite3
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -13,11 +14,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserFacingError
+from bot.models.digest import PlannedMessage
 from bot.models.digest import Schedule as DigestSchedule
 from bot.services import digest as service
+from bot.services import digest_delivery as delivery
 from bot.services.digest import Action, Due
+from bot.ui import digest as digest_ui
 from bot.ui.base import cannot_post
-from bot.ui.digest import digest_views, setup_text, status_view
+from bot.ui.digest import digest_pages, digest_views, message_texts, setup_text, status_view
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot
@@ -25,11 +29,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "digest:"
+STORAGE_RETRY = timedelta(minutes=5)
+# How far the bot's clock and Discord's may disagree when looking for a message sent before a restart.
+CLOCK_SKEW = timedelta(minutes=1)
 Weekday = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 def job_id(guild_id: int) -> str:
     return f"{JOB_PREFIX}{guild_id}"
+
+
+class _CannotTell(Exception):
+    """Whether an interrupted message got through cannot be checked: it is not sent again."""
 
 
 async def manage_server_only(interaction: discord.Interaction[BookClubBot]) -> bool:
@@ -53,6 +64,8 @@ class Digest(commands.Cog):
     def __init__(self, bot: BookClubBot) -> None:
         self.bot = bot
         self._catch_up: asyncio.Task[None] | None = None
+        self._locks: dict[int, asyncio.Lock] = {}
+        self.faults = delivery.StorageFaults()
 
     # -- lifecycle -------------------------------------------------------------------------
     async def cog_load(self) -> None:
@@ -115,13 +128,33 @@ class Digest(commands.Cog):
 
     # -- the weekly post -------------------------------------------------------------------
     async def post_digest(self, guild_id: int, now: datetime) -> Action:
-        """Post this club's digest if the database says it is due at `now` and unclaimed."""
+        """Post this club's digest if the database says it is due at `now` and unclaimed, or
+        finish one that a stopped run left half-sent."""
+        # One run per club at a time: a claimed week found unfinished was then left by a run that stopped.
+        async with self._locks.setdefault(guild_id, asyncio.Lock()):
+            try:
+                action = await self._post_digest(guild_id, now)
+            except sqlite3.Error as exc:  # disk full, read-only database: nothing more can be recorded
+                self.faults.failed(exc, guild_id)
+                self._retry_soon(guild_id)
+                return Action.INTERRUPTED
+        if action not in (Action.NOT_SET_UP, Action.NOT_DUE, Action.ALREADY):
+            self.faults.recovered()  # it wrote its outcome
+        return action
+
+    async def _post_digest(self, guild_id: int, now: datetime) -> Action:
+        await delivery.settle_interrupted(self.bot.db, guild_id, now, grace=self.grace)
+        post_empty = self.bot.settings.digest_post_empty
         due = await service.claim_due(
-            self.bot.db, guild_id, now, grace=self.grace, post_empty=self.bot.settings.digest_post_empty
+            self.bot.db, guild_id, now, grace=self.grace, post_empty=post_empty, resume=True
         )
-        if due.action is Action.POST:
+        if due.action in (Action.POST, Action.RESUME):
+            if due.action is Action.RESUME:
+                log.info("resuming the digest of guild %s for %s, left unfinished", guild_id, due.period)
             try:
                 await self._send(due, now)
+            except sqlite3.Error:
+                raise
             except Exception as exc:
                 # _send records what it can foresee; anything else must not leave the week 'claimed'
                 # with no word in /digest status. The job itself stays scheduled.
@@ -134,65 +167,115 @@ class Digest(commands.Cog):
             log.debug("digest of guild %s: %s", guild_id, due.action.value)
         return due.action
 
+    def _retry_soon(self, guild_id: int) -> None:
+        """Try the club's week again shortly: the storage may be back by then (within the grace window
+        the claimed week is resumed; its nonces keep a message that got through from doubling)."""
+        self.bot.scheduler.add_job(
+            self.on_trigger,
+            trigger="date",
+            run_date=datetime.now(UTC) + STORAGE_RETRY,
+            args=(guild_id,),
+            id=f"{JOB_PREFIX}retry:{guild_id}",
+            replace_existing=True,
+        )
+
     async def _send(self, due: Due, now: datetime) -> None:
         assert due.schedule is not None
-        assert due.digest is not None
         schedule = due.schedule
+        # A resumed week stays in the channel it began in, even if the schedule moved since.
+        channel_id = due.parts[0].channel_id if due.parts else schedule.channel_id
         guild = self.bot.get_guild(schedule.guild_id)
-        channel = guild.get_channel(schedule.channel_id) if guild else None
+        channel = guild.get_channel(channel_id) if guild else None
         if guild is None:
             await self._failed(due, "I am no longer in this server, so the digest could not be posted.", now)
             return
         if not isinstance(channel, discord.TextChannel):
-            missing = (
-                f"The digest channel (<#{schedule.channel_id}>) no longer exists. "
-                "Pick another one with `/digest setup`."
-            )
+            missing = f"The digest channel (<#{channel_id}>) no longer exists. Pick another one with `/digest setup`."
             await self._failed(due, missing, now)
             return
         problem = cannot_post(channel)
         if problem is not None:
             await self._failed(due, problem, now)
             return
-        first: discord.Message | None = None
-        sent = 0
+        parts = list(due.parts)
+        if not parts:
+            assert due.digest is not None
+            pages = digest_pages(due.digest, club=guild.name)
+            parts = await delivery.plan(self.bot.db, due, channel.id, pages)
+        posted = {part.part: part.message_id for part in parts if part.message_id is not None}
         try:
-            for view in digest_views(due.digest, club=guild.name):
-                message = await channel.send(view=view)
-                first = first or message
-                sent += 1
-        except discord.HTTPException as exc:
-            if isinstance(exc, discord.NotFound):
+            for part in parts:
+                if part.message_id is None:
+                    posted[part.part] = await self._send_part(channel, part)
+        except (discord.HTTPException, _CannotTell) as exc:
+            if isinstance(exc, _CannotTell):
+                reason = str(exc)
+            elif isinstance(exc, discord.NotFound):
                 reason = f"the channel <#{channel.id}> no longer exists"
             elif isinstance(exc, discord.Forbidden):
                 reason = f"Discord refused: I lack permission to post in {channel.mention}"
             else:
                 reason = f"Discord answered {exc.status} ({exc.text or 'no detail'})"
-            partial = f" after {sent} of its messages" if sent else ""
+            partial = f" after {len(posted)} of its messages" if posted else ""
             await self._failed(
                 due,
                 f"The digest could not be posted{partial}: {reason}.",
                 now,
                 channel_id=channel.id,
-                message_id=first.id if first else None,
-                messages=sent,
+                message_id=posted.get(0),
+                messages=len(posted),
             )
             return
+        except sqlite3.Error:
+            raise
         except Exception as exc:  # rendering, or anything else: logged with its traceback, shown by id
             await self._failed(
                 due,
-                service.log_failure(exc, guild.id, due.period, sent=sent),
+                service.log_failure(exc, guild.id, due.period, sent=len(posted)),
                 now,
                 channel_id=channel.id,
-                message_id=first.id if first else None,
-                messages=sent,
+                message_id=posted.get(0),
+                messages=len(posted),
             )
             return
-        assert first is not None
-        await service.record_posted(
-            self.bot.db, due, channel_id=channel.id, message_id=first.id, messages=sent, now=now
-        )
+        sent = await delivery.finish(self.bot.db, due, now)
         log.info("posted the digest of guild %s for %s in %s messages", guild.id, due.period, sent)
+
+    async def _send_part(self, channel: discord.TextChannel, part: PlannedMessage) -> int:
+        """Send one planned message, recording the attempt before the POST and its id after it."""
+        now = self.bot.clock()
+        if delivery.needs_lookup(part, now):
+            earlier = await self._find_earlier(channel, part)
+            if earlier is not None:
+                await delivery.sent(self.bot.db, part, earlier.id)
+                return earlier.id
+        await delivery.attempting(self.bot.db, part, now)
+        message = await channel.send(view=digest_ui.page_view(part.blocks), nonce=part.nonce)
+        await delivery.sent(self.bot.db, part, message.id)
+        return message.id
+
+    async def _find_earlier(
+        self, channel: discord.TextChannel, part: PlannedMessage
+    ) -> discord.Message | None:
+        """The message of `part` if an attempt too old for Discord's nonce check got through."""
+        assert part.first_attempt_at is not None
+        me = channel.guild.me
+        cannot_tell = _CannotTell(
+            f"I stopped while posting it and cannot read {channel.mention}'s history to see whether "
+            f"message {part.part + 1} got through (I need the Read Message History permission there), "
+            "so I did not send it again"
+        )
+        # Without the permission Discord answers an empty history rather than an error.
+        if not channel.permissions_for(me).read_message_history:
+            raise cannot_tell
+        after = discord.Object(discord.utils.time_snowflake(part.first_attempt_at - CLOCK_SKEW))
+        try:
+            async for message in channel.history(limit=100, after=after, oldest_first=True):
+                if message.author.id == me.id and message_texts(message) == list(part.blocks):
+                    return message
+        except discord.Forbidden:
+            raise cannot_tell from None
+        return None
 
     async def _failed(
         self,
@@ -264,9 +347,8 @@ class Digest(commands.Cog):
         """The next post, the last post and the last error."""
         assert interaction.guild_id is not None
         status = await service.status(self.bot.db, interaction.guild_id, self.bot.clock())
-        await interaction.response.send_message(
-            view=status_view(status, interaction.guild_id), ephemeral=True
-        )
+        view = status_view(status, interaction.guild_id, storage_error=self.faults.error)
+        await interaction.response.send_message(view=view, ephemeral=True)
 
     @digest.command(name="off")
     @app_commands.check(manage_server_only)

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.services.ratings import parse_stars, rate_book, unrate_book
-from cogs.options import BookOption
+from cogs._options import BookOption
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot

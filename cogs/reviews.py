@@ -19,7 +19,7 @@ from bot.ui.reviews import (
     render_list,
     submit_modal,
 )
-from cogs.options import BookOption
+from cogs._options import BookOption
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot

@@ -12,7 +12,7 @@ from bot.models.shelves import Shelf
 from bot.services.shelves import record_progress, shelve_book, unshelve_book
 from bot.ui.pager import open_pages
 from bot.ui.shelves import ShelfSource, finish_view
-from cogs.options import BookOption
+from cogs._options import BookOption
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from bot.__main__ import load_settings
-from bot.config import Settings
+from bot.config import Settings, describe_settings, explain
 
 
 def test_defaults_with_only_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -67,4 +68,101 @@ def test_a_bad_setting_names_itself(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_env_example_lists_every_setting() -> None:
     example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
     names = {line.split("=", 1)[0] for line in example.splitlines() if line and not line.startswith("#")}
+    assert names == {name.upper() for name in Settings.model_fields}
+
+
+def refusal(monkeypatch: pytest.MonkeyPatch, **env: str) -> list[str]:
+    """The lines `load_settings` exits with for these environment variables (and a token)."""
+    monkeypatch.setenv("DISCORD_TOKEN", "abc")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as raised:
+        load_settings()
+    return str(raised.value.code).splitlines()
+
+
+def test_an_unknown_log_level_is_refused_with_the_choices(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert refusal(monkeypatch, LOG_LEVEL="LOUD") == [
+        'error: LOG_LEVEL is "LOUD"; expected DEBUG, INFO, WARNING or ERROR'
+    ]
+
+
+def test_owner_ids_are_explained_in_plain_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    [line] = refusal(monkeypatch, OWNER_IDS="12, abc")
+    assert (
+        line
+        == 'error: OWNER_IDS is "12, abc"; expected user ids (whole numbers) separated by commas, or nothing'
+    )
+
+
+def test_every_bad_setting_is_reported_at_once_a_line_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = refusal(
+        monkeypatch, HTTP_TIMEOUT="soon", DEV_GUILD_ID="-5", DIGEST_POST_EMPTY="maybe", DATABASE_PATH=" "
+    )
+    assert lines == [
+        "error: DATABASE_PATH is empty; expected the path of the SQLite database file",
+        'error: DEV_GUILD_ID is "-5"; expected a server id (a whole number), or nothing',
+        'error: HTTP_TIMEOUT is "soon"; expected a number of seconds greater than 0',
+        'error: DIGEST_POST_EMPTY is "maybe"; expected true or false',
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("OPENLIBRARY_URL", "openlibrary.org"),
+        ("GOOGLE_BOOKS_URL", "ftp://example.org"),
+        ("OPENLIBRARY_COVERS_URL", "https://"),
+        ("CONTACT", ""),
+        ("AUTOCOMPLETE_DEADLINE", "0"),
+        ("HTTP_TIMEOUT", "inf"),
+        ("DIGEST_GRACE_HOURS", "-1"),
+        ("IMPORT_MAX_BYTES", "1.5"),
+        ("OWNER_IDS", "0"),
+    ],
+)
+def test_each_setting_is_validated(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    [line] = refusal(monkeypatch, **{name: value})
+    assert line.startswith(f"error: {name} is ")
+    assert "; expected " in line
+
+
+def test_a_missing_token_is_reported_with_the_other_bad_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "LOUD")
+    with pytest.raises(SystemExit) as raised:
+        load_settings()
+    lines = str(raised.value.code).splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("error: DISCORD_TOKEN is not set")
+    assert lines[1].startswith("error: LOG_LEVEL")
+
+
+def test_a_refused_secret_is_never_echoed() -> None:
+    with pytest.raises(ValidationError) as raised:
+        Settings(_env_file=None, discord_token=12345)
+    assert explain(raised.value) == [
+        "DISCORD_TOKEN is not valid; expected the bot token from the Discord developer portal"
+    ]
+
+
+def test_every_setting_has_a_meaning_and_an_expected_form() -> None:
+    for name, field in Settings.model_fields.items():
+        assert field.description, name
+        assert isinstance(field.json_schema_extra, dict), name
+        assert field.json_schema_extra.get("expected"), name
+
+
+def test_the_described_defaults_are_the_models() -> None:
+    rows = {name: default for name, default, _ in describe_settings()}
+    assert rows["DISCORD_TOKEN"] == "(required)"
+    assert rows["DATABASE_PATH"] == "data/bookclub.sqlite3"
+    assert rows["OWNER_IDS"] == "(empty)"
+    assert rows["DIGEST_POST_EMPTY"] == "true"
+    assert rows["IMPORT_MAX_BYTES"] == "5000000"
+
+
+def test_readme_lists_every_setting() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    names = {line.split("`")[1] for line in section.splitlines() if line.startswith("| `")}
     assert names == {name.upper() for name in Settings.model_fields}

@@ -41,3 +41,9 @@ async def put_response(db: Database, key: str, response: CachedResponse) -> None
     """
     params = (key, response.status, response.body, response.fetched_at, response.expires_at)
     await db.execute(query, params)
+
+
+async def prune_responses(db: Database, older_than: float) -> int:
+    """Delete the responses that expired before `older_than` (unix seconds); returns how many."""
+    query = "DELETE FROM http_cache WHERE expires_at < ?"
+    return await db.execute(query, (older_than,))

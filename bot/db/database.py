@@ -12,7 +12,7 @@ import logging
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +27,9 @@ from bot.errors import DatabaseError
 log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
+
+# Rows aiosqlite fetches per round trip when iterating a cursor (its default).
+_ITER_CHUNK_SIZE = 64
 
 
 def db_time(moment: datetime) -> str:
@@ -181,41 +184,63 @@ class Database:
 
 
 async def _connect(path: Path, *, readonly: bool) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    await conn.execute("PRAGMA busy_timeout = 5000")
-    await conn.execute("PRAGMA foreign_keys = ON")
-    if not readonly:
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
+    """One connection with the bot's pragmas, closed again before any error leaves.
+
+    The file is opened in a worker thread rather than by `aiosqlite.connect`: when that fails, aiosqlite
+    stops its own thread without waiting, and the thread then raises on the closing event loop.
+    """
+    raw = await asyncio.to_thread(sqlite3.connect, path, isolation_level=None, check_same_thread=False)
+    try:
+        conn = await aiosqlite.Connection(lambda: raw, _ITER_CHUNK_SIZE)
+    except BaseException:
+        raw.close()
+        raise
+    try:
+        conn.row_factory = sqlite3.Row
+        await conn.execute("PRAGMA busy_timeout = 5000")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        # An open connection keeps aiosqlite's (non-daemon) thread alive: the process would never exit.
+        await conn.close()
+        raise
     return conn
 
 
 async def open_database(path: Path) -> Database:
     """Open (creating if needed) the database at `path` and refuse one newer than the code.
 
-    Migrations are applied later, by `Database.migrate` in the bot's `setup_hook`.
+    Every connection opened here is closed again when anything fails. Migrations are applied
+    later, by `Database.migrate` in the bot's `setup_hook`.
     """
+    if await asyncio.to_thread(path.is_dir):
+        raise DatabaseError(f"cannot open the database at {path}: it is a folder, not a file")
+    opened: list[aiosqlite.Connection] = []
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await _connect(path, readonly=False)
-    except (OSError, sqlite3.Error) as exc:
-        raise DatabaseError(f"cannot open the database at {path}: {exc}") from exc
-    try:
-        # Rewriting the version proves the file is writable now rather than at the first command.
-        rows = await writer.execute_fetchall("PRAGMA user_version")
-        await writer.execute(f"PRAGMA user_version = {int(next(iter(rows))[0])}")
-        reader = await _connect(path, readonly=True)
-    except sqlite3.Error as exc:
-        await writer.close()
-        raise DatabaseError(f"cannot write to the database at {path}: {exc}") from exc
-    db = Database(path, writer, reader)
-    version = await db.user_version()
-    latest = len(load_migrations())
-    if version > latest:
-        await db.close()
-        raise DatabaseError(
-            f"the database {path} is at schema version {version}, newer than this bot knows "
-            f"({latest}); upgrade the bot or use another DATABASE_PATH"
-        )
-    return db
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            opened.append(await _connect(path, readonly=False))
+        except (OSError, sqlite3.Error) as exc:
+            raise DatabaseError(f"cannot open the database at {path}: {exc}") from exc
+        writer = opened[0]
+        try:
+            # Rewriting the version proves the file is writable now rather than at the first command.
+            version = int(next(iter(await writer.execute_fetchall("PRAGMA user_version")))[0])
+            await writer.execute(f"PRAGMA user_version = {version}")
+            opened.append(await _connect(path, readonly=True))
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot write to the database at {path}: {exc}") from exc
+        latest = len(load_migrations())
+        if version > latest:
+            raise DatabaseError(
+                f"the database {path} is at schema version {version}, newer than this bot knows "
+                f"({latest}); upgrade the bot or use another DATABASE_PATH"
+            )
+    except BaseException:
+        for conn in reversed(opened):
+            with suppress(sqlite3.Error, ValueError):
+                await conn.close()
+        raise
+    return Database(path, writer, opened[1])

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.db.database import Database, db_time, parse_db_time
-from bot.models.digest import FinishedEntry, PostRecord, ReadingEntry, ReviewEntry, Schedule, WantedEntry
+from bot.models.digest import (
+    FinishedEntry,
+    PlannedMessage,
+    PostRecord,
+    ReadingEntry,
+    ReviewEntry,
+    Schedule,
+    Unfinished,
+    WantedEntry,
+)
 
 # -- time stamps ---------------------------------------------------------------------------
 
@@ -163,6 +174,89 @@ async def last_post(db: Database, guild_id: int) -> PostRecord | None:
     """
     row = await db.fetchone(query, (guild_id,))
     return None if row is None else _post(row)
+
+
+async def claimed_posts(db: Database, guild_id: int) -> list[PostRecord]:
+    """The club's weeks that were claimed and never finished, oldest first."""
+    query = """
+        SELECT * FROM digest_posts WHERE guild_id = ? AND status = 'claimed' ORDER BY slot_at
+    """
+    return [_post(row) for row in await db.fetchall(query, (guild_id,))]
+
+
+async def unfinished(db: Database, guild_id: int) -> Unfinished | None:
+    """The latest claimed week that is not finished, with how many of its messages are known sent."""
+    query = """
+        SELECT p.slot_at, count(m.part) AS planned, count(m.message_id) AS sent
+        FROM digest_posts AS p
+        LEFT JOIN digest_messages AS m ON m.guild_id = p.guild_id AND m.period = p.period
+        WHERE p.guild_id = ? AND p.status = 'claimed'
+        GROUP BY p.period
+        ORDER BY p.slot_at DESC LIMIT 1
+    """
+    row = await db.fetchone(query, (guild_id,))
+    if row is None:
+        return None
+    slot_at = from_db_time(row["slot_at"])
+    assert slot_at is not None
+    return Unfinished(slot_at, planned=row["planned"], sent=row["sent"])
+
+
+# -- the messages of a post ----------------------------------------------------------------
+
+
+def _planned(row: sqlite3.Row) -> PlannedMessage:
+    return PlannedMessage(
+        guild_id=row["guild_id"],
+        period=row["period"],
+        part=row["part"],
+        channel_id=row["channel_id"],
+        nonce=row["nonce"],
+        blocks=tuple(json.loads(row["blocks"])),
+        first_attempt_at=from_db_time(row["first_attempt_at"]),
+        message_id=row["message_id"],
+    )
+
+
+async def planned_messages(db: Database, guild_id: int, period: str) -> list[PlannedMessage]:
+    query = "SELECT * FROM digest_messages WHERE guild_id = ? AND period = ? ORDER BY part"
+    return [_planned(row) for row in await db.fetchall(query, (guild_id, period))]
+
+
+async def plan_messages(
+    db: Database,
+    guild_id: int,
+    period: str,
+    channel_id: int,
+    pages: Sequence[Sequence[str]],
+    nonces: Sequence[str],
+) -> None:
+    """Record every message of a claimed week, each with its nonce, in one transaction."""
+    query = """
+        INSERT INTO digest_messages (guild_id, period, part, channel_id, nonce, blocks)
+        VALUES (?, ?, ?, ?, ?, ?)
+    """
+    rows = [
+        (guild_id, period, part, channel_id, nonce, json.dumps(list(blocks)))
+        for part, (blocks, nonce) in enumerate(zip(pages, nonces, strict=True))
+    ]
+    async with db.transaction() as conn:
+        await conn.executemany(query, rows)
+
+
+async def note_attempt(db: Database, message: PlannedMessage, now: datetime) -> None:
+    """Written before a message's POST: from its first attempt on, it may exist on Discord."""
+    query = """
+        UPDATE digest_messages SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ?)
+        WHERE guild_id = ? AND period = ? AND part = ?
+    """
+    await db.execute(query, (db_time(now), message.guild_id, message.period, message.part))
+
+
+async def note_sent(db: Database, message: PlannedMessage, message_id: int) -> None:
+    """Written after a message's POST answered: it exists, with this id."""
+    query = "UPDATE digest_messages SET message_id = ? WHERE guild_id = ? AND period = ? AND part = ?"
+    await db.execute(query, (message_id, message.guild_id, message.period, message.part))
 
 
 # -- content -------------------------------------------------------------------------------

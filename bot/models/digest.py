@@ -32,6 +32,29 @@ class PostRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class PlannedMessage:
+    """One message of a week's post: planned with its nonce before it is sent, its id recorded after."""
+
+    guild_id: int
+    period: str
+    part: int  # 0 is the first message
+    channel_id: int
+    nonce: str
+    blocks: tuple[str, ...]
+    first_attempt_at: datetime | None  # None: never sent
+    message_id: int | None  # None: not known to have been posted
+
+
+@dataclass(frozen=True, slots=True)
+class Unfinished:
+    """A claimed week whose post is not finished: being sent, or interrupted."""
+
+    slot_at: datetime
+    planned: int  # 0 until its messages are planned
+    sent: int
+
+
+@dataclass(frozen=True, slots=True)
 class ReadingEntry:
     user_id: int
     member: str | None

@@ -17,7 +17,7 @@ from bot.books.provider import BookRef, ProviderError, SearchQuery
 from bot.books.service import BookService
 from bot.db import Database
 from bot.db.books import autocomplete_books, find_book, get_book, search_books
-from bot.errors import UserFacingError
+from bot.errors import BookGone, UserFacingError
 from bot.models.books import Book, BookData
 
 log = logging.getLogger(__name__)
@@ -176,7 +176,7 @@ async def find_local(db: Database, parsed: ParsedQuery) -> Book | None:
     if parsed.book_id is not None:
         book = await get_book(db, parsed.book_id)
         if book is None:
-            raise UserFacingError("That book is no longer in the catalogue; search for it again.")
+            raise BookGone()
         return book
     if parsed.ref is not None:
         return await find_by_ref(db, parsed.ref)

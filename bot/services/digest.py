@@ -2,8 +2,9 @@
 and building its content as plain dataclasses (rendering lives in `bot.ui.digest`).
 
 Exactly once per week per club: every due week is *claimed* in `digest_posts` with a unique
-(guild_id, period) key before anything is sent. Whoever inserts the row posts; everyone else —
-an overlapping trigger, the start-up catch-up, a restarted bot — finds the row and stays silent.
+(guild_id, period) key before anything is sent; whoever inserts the row posts, an overlapping
+trigger finds it and stays silent. A week that a stopped run (crash, kill) left claimed is
+finished by the next one, with the nonces recorded before each message (`digest_delivery`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from apscheduler.triggers.cron import CronTrigger
@@ -24,6 +26,9 @@ from bot.db import digest as store
 from bot.db.database import Database
 from bot.errors import UserFacingError
 from bot.models.digest import FinishedEntry, PostRecord, ReadingEntry, ReviewEntry, Schedule, WantedEntry
+
+if TYPE_CHECKING:
+    from bot.models.digest import PlannedMessage, Unfinished
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +84,13 @@ async def load_zone_names() -> None:
 
 def parse_timezone(name: str) -> str:
     """The canonical IANA name for `name` (case-insensitive), or a clear error."""
-    canonical = _zone_names().get(name.strip().lower())
+    names = _zone_names()
+    if not names:  # neither the system nor the tzdata package has a zone database
+        raise UserFacingError(
+            "This bot cannot load any time zone: its host has no time-zone database. "
+            "Ask whoever runs the bot to reinstall it (the `tzdata` package provides one)."
+        )
+    canonical = names.get(name.strip().lower())
     if canonical is None:
         raise UserFacingError(
             f"`{name[:60]}` is not a time zone I know. Use an IANA name such as `Europe/Prague`, "
@@ -230,6 +241,7 @@ class DigestStatus:
     schedule: Schedule | None
     next_at: datetime | None
     last: PostRecord | None
+    unfinished: Unfinished | None = None  # a claimed week being posted, or interrupted
 
 
 async def next_post(db: Database, schedule: Schedule, now: datetime) -> datetime:
@@ -247,7 +259,7 @@ async def status(db: Database, guild_id: int, now: datetime) -> DigestStatus:
     schedule = await store.get_schedule(db, guild_id)
     last = await store.last_post(db, guild_id)
     next_at = None if schedule is None else await next_post(db, schedule, now)
-    return DigestStatus(schedule, next_at, last)
+    return DigestStatus(schedule, next_at, last, await store.unfinished(db, guild_id))
 
 
 # -- the weekly decision -------------------------------------------------------------------
@@ -255,12 +267,14 @@ async def status(db: Database, guild_id: int, now: datetime) -> DigestStatus:
 
 class Action(Enum):
     POST = "post"  # claimed: send it, then record the outcome
+    RESUME = "resume"  # claimed by a run that stopped before finishing: send what is missing
     NOT_SET_UP = "not set up"
     NOT_DUE = "not due"  # the latest slot predates the schedule
     ALREADY = "already"  # someone already claimed this week
     MISSED = "missed"  # due longer ago than the grace window: recorded, not posted
     FAILED = "failed"  # claimed, but its content could not be built: recorded, not posted
     SKIPPED = "skipped"  # a quiet week and quiet weeks are not posted
+    INTERRUPTED = "interrupted"  # storage failed while recording: the week stays claimed, retried
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,15 +284,24 @@ class Due:
     period: str | None = None
     slot: datetime | None = None
     digest: Digest | None = None
+    parts: tuple[PlannedMessage, ...] = ()  # a resumed week's planned messages, if it got that far
 
 
 async def claim_due(
-    db: Database, guild_id: int, now: datetime, *, grace: timedelta, post_empty: bool = True
+    db: Database,
+    guild_id: int,
+    now: datetime,
+    *,
+    grace: timedelta,
+    post_empty: bool = True,
+    resume: bool = False,
 ) -> Due:
     """Decide from the database whether this club's digest is due at `now`, and claim it if so.
 
     Safe to call any number of times, concurrently, after any restart: only the caller that
-    inserts the week's row gets Action.POST.
+    inserts the week's row gets Action.POST. With `resume`, the caller vouches that no other run
+    is posting this club's digest (the cog runs one at a time per club), so a week found claimed
+    but unfinished was left by a run that stopped: it gets Action.RESUME, to be finished.
     """
     schedule = await store.get_schedule(db, guild_id)
     if schedule is None:
@@ -297,12 +320,18 @@ async def claim_due(
             await store.finish_period(db, guild_id, period, status="missed", now=now, error=error)
             return Due(Action.MISSED, schedule, period, slot)
         return Due(Action.ALREADY, schedule, period, slot)
-    # Claim first, send second. A crash after this commit and before the send (or before the
-    # outcome is recorded) leaves a 'claimed' row: the restarted bot sees the week as taken and
-    # stays silent — at worst one week's digest is missed, never posted twice. Recording after
-    # sending instead would turn that same crash into a second post.
+    # Claim first, send second. A crash after this commit leaves a 'claimed' row, which the
+    # next run resumes: messages planned (with their nonces) before the crash are re-sent with
+    # the same nonces; with none planned yet, nothing was sent and the week is built afresh.
+    action = Action.POST
     if not await store.claim_period(db, guild_id, period, slot, now):
-        return Due(Action.ALREADY, schedule, period, slot)
+        taken = await store.get_post(db, guild_id, period)
+        if not resume or taken is None or taken.status != "claimed":
+            return Due(Action.ALREADY, schedule, period, slot)
+        action = Action.RESUME
+        parts = await store.planned_messages(db, guild_id, period)
+        if parts:
+            return Due(action, schedule, period, slot, parts=tuple(parts))
     try:
         digest = await build_digest(db, guild_id, week_before(slot, schedule.timezone), slot)
     except Exception as exc:
@@ -315,7 +344,7 @@ async def claim_due(
     if digest.quiet and not post_empty:
         await store.finish_period(db, guild_id, period, status="skipped", now=now)
         return Due(Action.SKIPPED, schedule, period, slot, digest)
-    return Due(Action.POST, schedule, period, slot, digest)
+    return Due(action, schedule, period, slot, digest)
 
 
 def log_failure(error: BaseException, guild_id: int, period: str | None, *, sent: int = 0) -> str:

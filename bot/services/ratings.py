@@ -8,10 +8,8 @@ from datetime import datetime
 
 from bot.db import Database
 from bot.db.ratings import RatingWrite, write_rating_in
-from bot.errors import UserFacingError
+from bot.errors import BookGone, UserFacingError
 from bot.services.stats import stars_text, stars_value
-
-BOOK_GONE = "That book is no longer in the catalogue; look it up again with /book search."
 
 
 def parse_stars(stars: float) -> int:
@@ -48,7 +46,7 @@ class RatingChange:
 
 def _change(written: RatingWrite | None) -> RatingChange:
     if written is None:
-        raise UserFacingError(BOOK_GONE)
+        raise BookGone()
     return RatingChange(written.book_id, written.title, written.previous_x2, written.stars_x2)
 
 

@@ -14,10 +14,9 @@ from bot.db.database import db_time
 from bot.db.profiles import display_name
 from bot.db.ratings import bump_book_stats, write_rating_in
 from bot.db.shelves import SHELF_STAT, delete_entry_in, save_entry_in, shelf_page, shelved_book_in
-from bot.errors import UserFacingError
+from bot.errors import BookGone, UserFacingError
 from bot.models.shelves import SHELVES, ShelfEntry, ShelvedBook
 from bot.services.paging import offset_page
-from bot.services.ratings import BOOK_GONE
 from bot.services.stats import stars_text
 
 SHELF_NAMES = {
@@ -89,7 +88,7 @@ class ShelfChange:
 async def _load(conn: aiosqlite.Connection, guild_id: int, user_id: int, book_id: int) -> ShelvedBook:
     book = await shelved_book_in(conn, guild_id, user_id, book_id)
     if book is None:
-        raise UserFacingError(BOOK_GONE)
+        raise BookGone()
     return book
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.errors import UserFacingError
+from bot.errors import BookGone, UserFacingError
 from bot.services.book_page import load_book_page
 from bot.services.books import (
     Resolution,
@@ -104,7 +104,7 @@ async def _send(interaction: discord.Interaction[BookClubBot], query: str, resol
         interaction.client.db, interaction.guild_id, resolution.book.book_id, note=resolution.note
     )
     if page is None:
-        raise UserFacingError("That book is no longer in the catalogue; search for it again.")
+        raise BookGone()
     if interaction.response.is_done():
         await interaction.edit_original_response(content=f"Opened the page of **{page.book.title}**.")
         await interaction.followup.send(view=page_view(page))

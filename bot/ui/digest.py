@@ -164,6 +164,21 @@ def digest_views(digest: Digest, *, club: str) -> list[discord.ui.LayoutView]:
     return [page_view(blocks) for blocks in digest_pages(digest, club=club)]
 
 
+def message_texts(message: discord.Message) -> list[str]:
+    """The text blocks of a posted message, in order: what `page_view` was given, to recognise a
+    digest message that got through before a restart."""
+    found: list[str] = []
+
+    def walk(components: Sequence[discord.Component]) -> None:
+        for component in components:
+            if isinstance(component, discord.TextDisplay):
+                found.append(component.content)
+            walk(getattr(component, "children", ()))
+
+    walk(message.components)
+    return found
+
+
 def schedule_line(weekday: int, hour: int, minute: int, timezone: str, channel_id: int) -> str:
     return f"every {WEEKDAYS[weekday]} at {hour:02d}:{minute:02d} ({timezone}) in <#{channel_id}>"
 
@@ -178,7 +193,9 @@ def setup_text(
     )
 
 
-def status_view(status: DigestStatus, guild_id: int) -> discord.ui.LayoutView:
+def status_view(
+    status: DigestStatus, guild_id: int, *, storage_error: str | None = None
+) -> discord.ui.LayoutView:
     lines = ["## Weekly digest"]
     schedule = status.schedule
     if schedule is None:
@@ -198,7 +215,15 @@ def status_view(status: DigestStatus, guild_id: int) -> discord.ui.LayoutView:
         lines.append(f"**Last post:** {format_dt(last.slot_at, 'f')} — [jump to it]({link})")
     else:
         lines.append("**Last post:** none yet")
-    if schedule is not None and schedule.last_error:
+    pending = status.unfinished
+    if pending is not None:
+        progress = f"{pending.sent} of {plural(pending.planned, 'message')}" if pending.planned else "nothing"
+        lines.append(
+            f"**Not finished:** the digest due {format_dt(pending.slot_at, 'f')} — {progress} posted so far"
+        )
+    if storage_error is not None:
+        lines.append(f"**Last error:** {storage_error}")
+    elif schedule is not None and schedule.last_error:
         when = f" ({format_dt(schedule.last_error_at, 'R')})" if schedule.last_error_at else ""
         lines.append(f"**Last error:**{when} {schedule.last_error}")
     elif schedule is not None:

@@ -10,8 +10,8 @@ from typing import Any
 
 import discord
 
+from bot.errors import BookGone
 from bot.services.book_page import BookPage, load_book_page
-from bot.services.ratings import BOOK_GONE
 from bot.tree import send_ephemeral
 from bot.ui import ratings, reviews, shelves
 from bot.ui.book_page import PageControl, book_page_view
@@ -37,7 +37,7 @@ async def refresh_page(interaction: discord.Interaction[Any], book_id: int, told
     """Redraw the page a control sits on with fresh club numbers; tell the presser `told`."""
     page = await load_book_page(interaction.client.db, interaction.guild_id, book_id)
     if page is None:
-        await send_ephemeral(interaction, BOOK_GONE)
+        await send_ephemeral(interaction, BookGone.MESSAGE)
         return
     await interaction.response.edit_message(view=page_view(page))
     await interaction.followup.send(told, ephemeral=True)

@@ -4,6 +4,7 @@ job with an explicit `now` or by moving the bot's clock, never by sleeping."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sys
 import threading
@@ -16,7 +17,9 @@ import simcord
 
 import bot.ui.digest
 from bot.db import digest as store
+from bot.models.digest import PlannedMessage
 from bot.services import digest as service
+from bot.services import digest_delivery as delivery
 from bot.services.digest import Action
 from cogs.digest import Digest as DigestCog
 from cogs.digest import job_id
@@ -529,3 +532,168 @@ async def test_unloading_the_cog_removes_its_jobs(club: Club) -> None:
     await club.env.settle()
     assert club.bot.scheduler.get_job(job_id(club.guild.id)) is not None
     assert await service.status(club.db, club.guild.id, club.clock()) is not None
+
+
+# -- interrupted posts: what a restarted bot finishes ----------------------------------------
+
+
+class Crash(BaseException):
+    """Stands in for SIGKILL: nothing in the bot catches it, so nothing more is recorded."""
+
+
+async def interrupted(
+    club: Club, monkeypatch: pytest.MonkeyPatch, now: datetime, *, at: str, part: int
+) -> None:
+    """Run the week's post and stop it dead at message `part`: at='attempting' stops it after the
+    attempt is recorded and before the POST; at='sent' after the POST, before its id is recorded."""
+    real = getattr(delivery, at)
+
+    async def stopping(db: object, message: PlannedMessage, *args: object) -> None:
+        if message.part == part and at == "attempting":
+            await real(db, message, *args)
+        if message.part == part:
+            raise Crash
+        await real(db, message, *args)
+
+    monkeypatch.setattr(delivery, at, stopping)
+    with pytest.raises(Crash):
+        await cog(club).post_digest(club.guild.id, now)
+    monkeypatch.setattr(delivery, at, real)
+
+
+def sent_nonces(club: Club) -> list[str]:
+    """The nonce of every message the bot POSTed in the channel, each with enforce_nonce."""
+    posts = [
+        request.json
+        for request in club.env.http_requests
+        if request.method == "POST" and request.path == f"/channels/{club.channel.id}/messages"
+    ]
+    assert all(payload["enforce_nonce"] is True for payload in posts)
+    return [payload["nonce"] for payload in posts]
+
+
+async def test_a_post_stopped_between_messages_is_finished_after_a_restart(
+    club: Club, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await set_up(club)
+    await seed_readers(club, 300)
+    await interrupted(club, monkeypatch, SLOT, at="attempting", part=1)
+    assert len(messages_in(club.channel)) == 1
+    status = await status_text(club)
+    assert re.search(
+        r"\*\*Not finished:\*\* the digest due <t:\d+:f> — 1 of \d+ messages posted so far", status
+    )
+    assert "**Last post:** none yet" in status
+
+    club.clock.now = SLOT + timedelta(minutes=1)
+    await club.restart()
+    await club.env.settle()
+    posted = messages_in(club.channel)
+    text = "\n".join(text_of_message(message) for message in posted)
+    for user_id in range(1, 301):
+        assert text.count(f"**Reader {user_id:03d} @everyone**") == 1
+    record = await store.get_post(club.db, club.guild.id, "2026-W48")
+    assert record is not None
+    assert (record.status, record.message_id, record.messages) == ("posted", posted[0].id, len(posted))
+    # Each message went out once, with the nonce planned for it before the first POST.
+    planned = await store.planned_messages(club.db, club.guild.id, "2026-W48")
+    assert sent_nonces(club) == [part.nonce for part in planned]
+    status = await status_text(club)
+    assert "Not finished" not in status
+    assert f"/{club.channel.id}/{posted[0].id})" in status
+    assert "**Last error:** none" in status
+
+
+async def set_up_due_on_simcords_clock(club: Club) -> datetime:
+    """A schedule whose slot is a minute before simcord's clock, with the bot's clock there too:
+    message ids (simcord's time) and the bot's records (its clock) then agree, as on Discord."""
+    now = club.env.now()
+    slot = (now - timedelta(minutes=1)).replace(second=0, microsecond=0)
+    club.clock.now = slot - timedelta(minutes=10)
+    weekday = service.WEEKDAYS[slot.weekday()]
+    await set_up(club, weekday=weekday, time=f"{slot:%H:%M}", timezone="UTC")
+    club.clock.now = now
+    return slot
+
+
+async def test_a_message_that_got_through_before_a_long_stop_is_not_sent_again(
+    club: Club, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await set_up_due_on_simcords_clock(club)
+    await seed_readers(club, 300)
+    await interrupted(club, monkeypatch, club.clock(), at="sent", part=1)
+    assert len(messages_in(club.channel)) == 2  # the second message is out; its id was never recorded
+
+    # Back after Discord has forgotten the nonce: the message is found in the channel instead.
+    club.clock.now += delivery.NONCE_WINDOW + timedelta(minutes=3)
+    await club.restart()
+    await club.env.settle()
+    posted = messages_in(club.channel)
+    texts = [text_of_message(message) for message in posted]
+    assert len(set(texts)) == len(texts) > 2
+    planned = await store.planned_messages(club.db, club.guild.id, service.period_of(club.clock(), "UTC"))
+    assert [part.message_id for part in planned] == [message.id for message in posted]
+    assert len(sent_nonces(club)) == len(posted)  # message 2 was POSTed once, before the stop
+    assert any(request.method == "GET" for request in club.env.http_requests)
+
+
+async def test_unreadable_history_after_a_long_stop_is_recorded_not_guessed(
+    club: Club, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await set_up_due_on_simcords_clock(club)
+    await seed_readers(club, 300)
+    await interrupted(club, monkeypatch, club.clock(), at="sent", part=0)
+    me = club.guild.me
+    assert me is not None
+    channel = club.bot.get_channel(club.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    await channel.set_permissions(me, read_message_history=False)
+    club.clock.now += delivery.NONCE_WINDOW + timedelta(minutes=3)
+    await club.restart()
+    await club.env.settle()
+    assert len(messages_in(club.channel)) == 1
+    status = await status_text(club)
+    assert "cannot read <#" in status
+    assert "Read Message History" in status
+    assert "so I did not send it again" in status
+
+
+# -- storage faults ------------------------------------------------------------------------
+
+
+async def read_only(club: Club, on: bool) -> None:
+    """Refuse every write as a read-only database file would; reads still work."""
+    await club.db._writer.execute(f"PRAGMA query_only = {'ON' if on else 'OFF'}")
+
+
+async def test_a_storage_fault_is_logged_once_and_the_week_is_retried(
+    club: Club, caplog: pytest.LogCaptureFixture
+) -> None:
+    await set_up(club)
+    caplog.set_level(logging.INFO)
+    await read_only(club, True)
+    for minutes in (0, 5, 10):
+        assert (
+            await cog(club).post_digest(club.guild.id, SLOT + timedelta(minutes=minutes))
+            is Action.INTERRUPTED
+        )
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert "readonly" in str(errors[0].exc_info[1])  # type: ignore[index]
+    assert messages_in(club.channel) == []
+    assert club.bot.scheduler.get_job(f"digest:retry:{club.guild.id}") is not None
+    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is not None  # the weekly job stays
+    status = await status_text(club)
+    assert (
+        "**Last error:** I could not record the digest in the database (attempt to write a readonly" in status
+    )
+
+    await read_only(club, False)
+    club.clock.now = SLOT + timedelta(minutes=15)
+    job = club.bot.scheduler.get_job(f"digest:retry:{club.guild.id}")
+    await job.func(*job.args)  # what the scheduler runs five minutes later
+    assert len(messages_in(club.channel)) == 1
+    assert any(
+        record.getMessage() == "the weekly digest records to the database again" for record in caplog.records
+    )
+    assert "**Last error:** none" in await status_text(club)

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from discord import app_commands
 
-from bot.client import EXTENSIONS
+import cogs
 from tests.conftest import Club
 
 
-async def test_every_extension_loads(club: Club) -> None:
+async def test_every_cog_module_is_loaded_as_an_extension(club: Club) -> None:
+    """Each file in cogs/ (helpers named `_…` aside) is loaded, and each adds at least one cog."""
+    folder = Path(cogs.__file__).parent
+    expected = {f"cogs.{path.stem}" for path in folder.glob("*.py") if not path.stem.startswith("_")}
     assert club.bot.failed_extensions == {}
-    assert set(club.bot.extensions) == set(EXTENSIONS)
+    assert set(club.bot.extensions) == expected
+    assert {"cogs.books", "cogs.reviews", "cogs.shelves", "cogs.digest"} <= expected  # the glob sees files
+    for name, module in club.bot.extensions.items():
+        owners = {cog.__module__ for cog in club.bot.cogs.values()}
+        assert module.__name__ in owners, f"{name} loads but adds no cog"
 
 
 async def test_command_names_are_unique_and_described(club: Club) -> None:

@@ -141,9 +141,9 @@ async def test_rating_an_unknown_book_is_refused(club: Club) -> None:
     result = await club.alice.slash(club.channel, "rate", book="Zzyzx Quuxbook", stars=4)
     assert "No book matches “Zzyzx Quuxbook”" in reply(result)
     result = await club.alice.slash(club.channel, "rate", book="book:999", stars=4)
-    assert reply(result) == "That book is no longer in the catalogue; search for it again."
+    assert reply(result) == "That book is no longer in the catalogue; look it up again with /book search."
     result = await club.alice.slash(club.channel, "unrate", book="book:999")
-    assert reply(result) == "That book is no longer in the catalogue; search for it again."
+    assert reply(result) == "That book is no longer in the catalogue; look it up again with /book search."
     assert await snapshot(club.db) == before
 
 

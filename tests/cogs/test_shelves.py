@@ -63,7 +63,7 @@ async def test_shelf_refusals_change_nothing(club: Club) -> None:
     result = await club.bob.slash(club.channel, "shelf remove", book=f"book:{book_id}")
     assert reply(result) == "*MIG Pilot* is not on any of your shelves."
     result = await club.bob.slash(club.channel, "shelf add", book="book:404", shelf="read")
-    assert reply(result) == "That book is no longer in the catalogue; search for it again."
+    assert reply(result) == "That book is no longer in the catalogue; look it up again with /book search."
     assert await snapshot(club.db) == before
 
 

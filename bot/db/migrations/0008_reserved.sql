@@ -1,1 +1,0 @@
--- Reserved for a change being made in parallel (it takes number 0008); drop this file when it lands.
