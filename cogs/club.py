@@ -34,7 +34,7 @@ from bot.ui.forms import answer_form, send_modal
 from bot.ui.organisers import organiser_only
 from bot.ui.pager import open_pages
 from cogs._club_threads import ThreadGate
-from cogs.options import BookOption
+from cogs._options import BookOption
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot
