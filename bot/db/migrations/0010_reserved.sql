@@ -1,0 +1,1 @@
+-- Reserved for a change being made in parallel (it takes number 0010); drop this file when it lands.
