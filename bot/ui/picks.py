@@ -255,4 +255,7 @@ def status_view(page: service.PickPage, owner_id: int) -> Layout:
     nav = previous_next(page, button)
     if nav is not None:
         items.append(nav)
+    vote = page.vote
+    if vote is not None and vote.mode == "ranked" and vote.status == "open":
+        items.append(discord.ui.ActionRow(VoteButton(vote.vote_id)))  # also when the ballot was deleted
     return _view(*items)
