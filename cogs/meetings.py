@@ -53,8 +53,6 @@ class Meetings(commands.Cog):
         if meeting is not None and meeting.status == "scheduled":
             await self.keeper.cancelled(meeting)
 
-    # -- making the event ----------------------------------------------------------------------------
-
     # -- commands ------------------------------------------------------------------------------------
     @meeting.command(name="schedule")
     @app_commands.describe(
