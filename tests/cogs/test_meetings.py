@@ -41,6 +41,7 @@ def events(club: Club) -> list[Any]:
 
 
 def local(moment: datetime) -> str:
+    """The wall time typed in `when` (a UTC-aware datetime stands for the wall time in any zone)."""
     return f"{moment:%Y-%m-%d %H:%M}"
 
 
@@ -198,7 +199,11 @@ async def test_cancel_removes_the_event_and_its_reminders(club: Club) -> None:
 async def test_a_weekly_meeting_keeps_its_local_time_across_a_dst_change(club: Club) -> None:
     club.clock.now = datetime(2027, 3, 1, tzinfo=UTC)
     text = await schedule(
-        club, datetime(2027, 3, 21, 19, 0), timezone="Europe/Prague", where="Online", repeat="weekly"
+        club,
+        datetime(2027, 3, 21, 19, 0, tzinfo=UTC),
+        timezone="Europe/Prague",
+        where="Online",
+        repeat="weekly",
     )
     assert "It repeats every week" in text
     first = (await service.upcoming(club.db, club.guild.id, club.clock()))[0]
