@@ -17,7 +17,8 @@ def cut(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     room = text[: limit - 1]
-    head = room.rsplit(" ", 1)[0] if " " in room else room
+    at_word_end = text[limit - 1] == " "
+    head = room if at_word_end or " " not in room else room.rsplit(" ", 1)[0]
     return head.rstrip(" —-,;:") + "…"
 
 
