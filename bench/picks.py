@@ -61,9 +61,15 @@ async def seed(db: Database, cast: list[list[int]]) -> service.Vote:
         book = await upsert_book(db, BookData(title=f"Book {n}", authors=(f"Author {n}",)))
         async with db.transaction() as conn:
             await store.add_suggestion_in(
-                conn, round_.round_id, 1_000 + n, book_id=book.book_id, title=book.title, authors=book.authors,
-                pitch=None, now=NOW,
-            )  # fmt: skip
+                conn,
+                round_.round_id,
+                1_000 + n,
+                book_id=book.book_id,
+                title=book.title,
+                authors=book.authors,
+                pitch=None,
+                now=NOW,
+            )
     vote = await service.claim_vote(db, guild, user_id=1, mode="ranked", hours=1, channel_id=1, now=NOW)
     ids = [s.suggestion_id for s in vote.options]
     rows = [
@@ -128,14 +134,14 @@ def main(scale: float = 1.0) -> list[Row]:
             count_ms,
             scan_ms,
             baseline_label="one pass counting first choices",
-        ),  # fmt: skip
+        ),
         Row(
             "picks",
             f"longest event-loop stall while /pick counts {count:,} ballots ({took:.0f} ms)",
             stall,
             50.0,
             baseline_label="the 50 ms allowed",
-        ),  # fmt: skip
+        ),
     ]
 
 

@@ -43,9 +43,22 @@ def test_refusals_name_the_problem(when: str, zone: str, words: str) -> None:
 
 def meeting(start: datetime, repeat: str, zone: str = "Europe/Prague") -> Meeting:
     return Meeting(
-        1, 1, 9, 2, "Club", "", None, None, "Online", start, start + timedelta(minutes=90), zone, repeat,
-        "scheduled", 3,
-    )  # fmt: skip
+        1,
+        1,
+        9,
+        2,
+        "Club",
+        "",
+        None,
+        None,
+        "Online",
+        start,
+        start + timedelta(minutes=90),
+        zone,
+        repeat,
+        "scheduled",
+        3,
+    )
 
 
 def test_repeats_keep_the_local_time() -> None:

@@ -36,9 +36,15 @@ def test_the_ranked_result_reads_as_the_contract_says() -> None:
         suggestion(3, "Emma", "Jane Austen"),
     )
     outcome = Outcome(
-        "won", "ranked", winner=1, runner_up=2, winner_votes=7, runner_up_votes=5, votes=12,
+        "won",
+        "ranked",
+        winner=1,
+        runner_up=2,
+        winner_votes=7,
+        runner_up_votes=5,
+        votes=12,
         rounds=(Tally(((1, 5), (2, 4), (3, 3)), 3), Tally(((1, 7), (2, 5)))),
-    )  # fmt: skip
+    )
     lines = result_lines(outcome, vote(mig, other, third))
     assert lines[:3] == [
         "Winner: *MIG Pilot* by John Barron",
