@@ -118,3 +118,18 @@ async def test_a_deleted_poll_loses_the_vote_and_says_so(club: Club) -> None:
     assert "The last vote was lost" in told(status)
     again = await club.admin.slash(club.channel, "pick start", mode="ranked")  # nothing reopened by itself
     assert "The ranked vote is open with 3 books" in told(again)
+
+
+async def test_a_poll_that_ended_while_the_bot_was_down_is_counted_at_start_up(club: Club) -> None:
+    in_sync(club)
+    await suggest_three(club)
+    await club.admin.slash(club.channel, "pick start", hours=1)
+    poll_message = bot_messages(club)[-1]
+    await club.bob.vote(poll_message, answer=3)
+    stored = club.env.backend.get_message(club.channel.id, poll_message.id)
+    stored.poll.finalized = True  # Discord ended it while no bot was connected to hear the update
+    await club.restart()
+    await club.env.settle()
+    results = [m for m in bot_messages(club) if "Winner:" in message_text(m)]
+    assert len(results) == 1
+    assert "Winner: *Book 3* by Author 3" in message_text(results[0])
