@@ -115,6 +115,20 @@ class Settings(BaseSettings):
         meaning="whether a quiet week (no reading, finished books or reviews) still gets a short note",
         expected="true or false",
     )
+    meeting_length_minutes: int = setting(
+        90,
+        meaning="how long a meeting made by /meeting schedule lasts: its event ends this many minutes after it starts",
+        expected="a whole number of minutes from 1 to 1440",
+        ge=1,
+        le=1440,
+    )
+    reminder_grace_minutes: float = setting(
+        30.0,
+        meaning="a meeting reminder missed while the bot was down is still sent within this many minutes",
+        expected="a number of minutes, 0 or more",
+        ge=0,
+        allow_inf_nan=False,
+    )
     import_max_bytes: int = setting(
         5_000_000,
         meaning="the largest library file /library import accepts, in bytes",

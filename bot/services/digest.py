@@ -26,7 +26,11 @@ from bot.db import digest as store
 from bot.db.database import Database
 from bot.errors import UserFacingError
 from bot.models.digest import FinishedEntry, PostRecord, ReadingEntry, ReviewEntry, Schedule, WantedEntry
+from bot.models.meetings import Meeting
+from bot.models.picks import OpenVote
 from bot.services.club import ClubDigest, digest_block
+from bot.services.meetings import next_meeting
+from bot.services.picks import open_vote_summary
 
 if TYPE_CHECKING:
     from bot.models.digest import PlannedMessage, Unfinished
@@ -189,6 +193,8 @@ class Digest:
     reviews_total: int = 0
     wanted: list[WantedEntry] = field(default_factory=list)
     club: ClubDigest | None = None  # the club read's section due this week and who is on track
+    meeting: Meeting | None = None  # the club's next meeting
+    vote: OpenVote | None = None  # the vote on the next book, while it is open
 
     @property
     def quiet(self) -> bool:
@@ -197,13 +203,15 @@ class Digest:
 
 
 async def build_digest(db: Database, guild_id: int, start: datetime, end: datetime) -> Digest:
-    """Everything a club's digest shows for [start, end): six index lookups."""
+    """Everything a club's digest shows for [start, end): eight index lookups."""
     reading = await store.currently_reading(db, guild_id)
     finished = await store.finished_between(db, guild_id, start, end)
     reviews, total = await store.reviews_between(db, guild_id, start, end, limit=REVIEWS_SHOWN)
     wanted = await store.most_wanted(db, guild_id, limit=WANTED_SHOWN)
     club = await digest_block(db, guild_id, end)
-    return Digest(guild_id, start, end, reading, finished, reviews, total, wanted, club)
+    meeting = await next_meeting(db, guild_id, end)
+    vote = await open_vote_summary(db, guild_id)
+    return Digest(guild_id, start, end, reading, finished, reviews, total, wanted, club, meeting, vote)
 
 
 async def preview(db: Database, guild_id: int, now: datetime) -> Digest:

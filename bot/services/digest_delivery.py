@@ -11,7 +11,6 @@ than NONCE_WINDOW is looked for in the channel before it is sent again (the cog 
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -19,16 +18,9 @@ from bot.db import digest as store
 from bot.db.database import Database
 from bot.models.digest import PlannedMessage
 from bot.services.digest import LATE_TOLERANCE, Action, Due, latest_slot, record_failed, record_posted
+from bot.services.nonces import NONCE_WINDOW, new_nonce
 
 log = logging.getLogger(__name__)
-
-# Discord de-duplicates a nonce for "a few minutes"; trust it for well under that.
-NONCE_WINDOW = timedelta(minutes=2)
-
-
-def new_nonce() -> str:
-    """A message nonce: Discord takes an integer or a string of at most 25 characters."""
-    return str(secrets.randbits(63))
 
 
 async def plan(

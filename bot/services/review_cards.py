@@ -10,17 +10,12 @@ is returned, not doubled; the thread is opened only when the card has none.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from bot.db import Database
 from bot.db import review_cards as store
 from bot.models.reviews import CardIntent
-
-
-def new_nonce() -> str:
-    """A message nonce (Discord takes at most 25 characters): 63 random bits as digits."""
-    return str(secrets.randbits(63))
+from bot.services.nonces import new_nonce
 
 
 async def begin_card(

@@ -16,7 +16,9 @@ from bot.services.digest import WEEKDAYS, Digest, DigestStatus
 from bot.services.shelves import progress_brief
 from bot.services.stats import stars_text
 from bot.ui.club_text import digest_section
+from bot.ui.meetings import digest_meeting_line
 from bot.ui.meta import ACCENT
+from bot.ui.pick_text import digest_vote_line
 
 # Discord allows 4,000 characters of text across all of a Components V2 message's text
 # displays; the margin keeps a long line from tipping a page over.
@@ -134,6 +136,11 @@ def digest_pages(digest: Digest, *, club: str) -> list[list[str]]:
     packer.add(header, [])
     if digest.club is not None:
         packer.add(*digest_section(digest.club))
+    club_news = [digest_meeting_line(digest.meeting)] if digest.meeting is not None else []
+    if digest.vote is not None:
+        club_news.append(digest_vote_line(digest.vote, digest.guild_id))
+    if club_news:
+        packer.add("### The club", club_news)
     if digest.quiet:
         packer.add(
             "### A quiet week",

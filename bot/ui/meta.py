@@ -23,6 +23,9 @@ INVITE_PERMISSIONS = discord.Permissions(
     embed_links=True,
     attach_files=True,
     read_message_history=True,
+    send_polls=True,  # /pick start's native poll ("Create Polls")
+    manage_events=True,  # /meeting: its Discord events, and following or cancelling them
+    create_events=True,
 )
 
 

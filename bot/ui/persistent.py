@@ -11,6 +11,7 @@ from bot.ui.book_page import FullDescriptionButton
 from bot.ui.books import BookPickSelect
 from bot.ui.club import CaughtUpButton, ClubShelfSelect, SectionSelect
 from bot.ui.club_history import HistoryPageButton
+from bot.ui.picks import ClearBallotButton, PickPageButton, RankSelect, StartReadButton, VoteButton
 from bot.ui.ratings import StarButton
 from bot.ui.shelves import FinishButton, ShelfPageButton, ShelfSelect
 
@@ -34,4 +35,9 @@ PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     SectionSelect,
     ClubShelfSelect,
     HistoryPageButton,
+    VoteButton,
+    RankSelect,
+    ClearBallotButton,
+    StartReadButton,
+    PickPageButton,
 )

@@ -1,0 +1,18 @@
+"""Message nonces: what lets a send retried after a crash reach Discord once.
+
+A message sent with a nonce and `enforce_nonce` is posted once per nonce: a second POST with the
+same nonce gets the first message back instead of a new one. Discord keeps nonces for "a few
+minutes" only, so a send first tried longer ago than NONCE_WINDOW is looked for before it is retried.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+NONCE_WINDOW = timedelta(minutes=2)  # trusted for well under Discord's few minutes
+
+
+def new_nonce() -> str:
+    """A message nonce (Discord takes an integer or at most 25 characters): 63 random bits as digits."""
+    return str(secrets.randbits(63))
