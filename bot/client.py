@@ -23,6 +23,8 @@ from bot.books.service import BookService
 from bot.config import Settings
 from bot.db import Database
 from bot.db.meta import get_meta, remember_member, set_meta
+from bot.ops.gate import InteractionGate
+from bot.services.backups import Backups
 from bot.tree import BookClubTree
 from bot.ui.persistent import PERSISTENT_ITEMS
 
@@ -81,11 +83,17 @@ class BookClubBot(commands.Bot):
         self.failed_extensions: dict[str, BaseException] = {}
         self.sync_on_start = True  # `python -m bot sync` turns it off and forces one sync itself
         self._known_names: dict[tuple[int, int], str] = {}
+        # Operating it: every interaction passes the gate (log context, metrics, graceful stop).
+        self.started_at = clock()
+        self.gate = InteractionGate(db.telemetry)
+        self.gate.install(self._connection)
+        self.backups = Backups(db, folder=settings.backup_dir, keep=settings.backup_keep, clock=clock)
 
     async def setup_hook(self) -> None:
         await self.db.migrate()
         self.scheduler.start()
         schedule_pruning(self.scheduler, self.db, clock=self.clock)
+        await self.backups.schedule(self.scheduler)
         self.add_dynamic_items(*PERSISTENT_ITEMS)
         for extension in discover_extensions():
             try:

@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserFacingError
+from bot.logs import note_outcome
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot
@@ -72,8 +73,11 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
     if text is None:
         error_id = secrets.token_hex(4)
         where = interaction.command.qualified_name if interaction.command else interaction.data
-        log.error("error %s in %s", error_id, where, exc_info=_unwrap(error))
+        note_outcome("error", error_id)  # the interaction's log context and its metrics
+        log.error("error %s in %s", error_id, where, exc_info=_unwrap(error), extra={"error_id": error_id})
         text = f"Sorry, something went wrong on our side. (error id `{error_id}`)"
+    else:
+        note_outcome("refused")
     await send_ephemeral(interaction, text)
 
 
