@@ -11,6 +11,7 @@ import asyncio
 import errno
 import json
 import logging
+import math
 import time
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ from apscheduler.schedulers.base import STATE_RUNNING
 
 from bot.db import db_time
 from bot.db.meta import probe_write
-from bot.ops.metrics import INSTALL_HINT, PrometheusTelemetry
+from bot.ops.metrics import INSTALL_HINT, PrometheusTelemetry, Snapshot
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot
@@ -105,3 +106,17 @@ class OpsServer:
         body = self.metrics.render()
         log.debug("rendered /metrics in %.1f ms", (time.perf_counter() - started) * 1000)
         return web.Response(body=body, headers={"Content-Type": METRICS_CONTENT_TYPE})
+
+
+def snapshot(bot: BookClubBot) -> Snapshot:
+    """The bot's live figures for a scrape of /metrics."""
+    latency = bot.latency
+    last = bot.backups.last
+    return Snapshot(
+        latency=latency if math.isfinite(latency) else None,
+        guilds=len(bot.guilds),
+        in_flight=bot.gate.in_flight,
+        scheduled_jobs=len(bot.scheduler.get_jobs()) if bot.scheduler.running else 0,
+        breakers=bot.books.breaker_states(),
+        last_backup=last.finished_at.timestamp() if last is not None else None,
+    )
