@@ -49,7 +49,10 @@ COMMANDS = (
 
 def help_text() -> str:
     """The commands and every setting with its default and meaning, from the Settings model itself."""
-    lines = ["usage: python -m bot [run|sync]", "       python -m bot backup [PATH] | restore PATH | --version"]
+    lines = [
+        "usage: python -m bot [run|sync]",
+        "       python -m bot backup [PATH] | restore PATH | --version",
+    ]
     lines += ["", "commands:"]
     lines += [f"  {name:<15}{meaning}" for name, meaning in COMMANDS]
     lines += ["", "settings, from the environment or from .env in the working folder (see .env.example):"]

@@ -7,7 +7,7 @@ the bot registered, provider names, outcome words): no member, server or interac
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -30,8 +30,12 @@ BREAKER_STATES = ("closed", "half-open", "open")
 
 
 def available() -> bool:
-    """Whether prometheus-client is installed."""
-    return importlib.util.find_spec("prometheus_client") is not None
+    """Whether prometheus-client is installed (and imports)."""
+    try:
+        importlib.import_module("prometheus_client")
+    except ImportError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
