@@ -111,13 +111,13 @@ class Backups:
             raise
         seconds = time.perf_counter() - started
         telemetry.backup(True, seconds)
-        record = BackupRecord(target.absolute(), self.clock(), size, seconds)
+        record = BackupRecord(target.absolute(), self.clock(), size, round(seconds, 3))
         self.last = record
         payload = {
             "path": str(record.path),
             "finished_at": db_time(record.finished_at),
             "size": size,
-            "seconds": round(seconds, 3),
+            "seconds": record.seconds,
         }
         try:
             await set_meta(self.db, LAST_BACKUP_KEY, json.dumps(payload))
