@@ -41,7 +41,8 @@ def test_backup_without_a_path_goes_to_backup_dir(tmp_path: Path) -> None:
     done = run_bot(tmp_path, "backup", BACKUP_DIR=str(tmp_path / "backups"))
     assert done.returncode == 0, done.stderr
     [copy] = (tmp_path / "backups").iterdir()
-    assert copy.name.startswith("bookclub-") and copy.suffix == ".sqlite3"
+    assert copy.name.startswith("bookclub-")
+    assert copy.suffix == ".sqlite3"
 
 
 def test_backup_without_a_database_is_one_line(tmp_path: Path) -> None:
