@@ -103,3 +103,18 @@ def test_restore_puts_the_backup_in_place_and_says_where_the_old_one_is(tmp_path
         assert conn.execute("SELECT count(*) FROM meta WHERE key = 'after-the-backup'").fetchone() == (0,)
     with sqlite3.connect(tmp_path / "data" / kept.name) as conn:
         assert conn.execute("SELECT count(*) FROM meta WHERE key = 'after-the-backup'").fetchone() == (1,)
+
+
+def test_a_second_bot_on_a_database_in_use_is_one_line(tmp_path: Path) -> None:
+    database = tmp_path / "data" / "bookclub.sqlite3"
+    make_database(database)
+    running = DatabaseLock(database)
+    running.acquire()
+    try:
+        done = run_bot(tmp_path, DISCORD_TOKEN="x", DISCORD_API_URL="http://127.0.0.1:9")
+    finally:
+        running.release()
+    assert done.returncode == 1
+    [line] = done.stderr.strip().splitlines()[-1:]
+    assert line.startswith("error: cannot run the bot: a running bot (pid ")
+    assert "Traceback" not in done.stderr
