@@ -43,15 +43,6 @@ class DatabaseLock:
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
 
-    def held_elsewhere(self) -> bool:
-        """True when another process holds the lock (this one does not take it)."""
-        try:
-            self.acquire()
-        except DatabaseInUse:
-            return True
-        self.release()
-        return False
-
     def release(self) -> None:
         if self._fd is not None:
             with contextlib.suppress(OSError):
