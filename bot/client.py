@@ -24,6 +24,8 @@ from bot.config import Settings
 from bot.db import Database
 from bot.db.meta import get_meta, remember_member, set_meta
 from bot.models.health import StorageFault
+from bot.ops.gate import InteractionGate
+from bot.services.backups import Backups
 from bot.tree import BookClubTree, StorageHealth, is_storage_fault, note_commit
 from bot.ui.persistent import PERSISTENT_ITEMS
 
@@ -90,6 +92,11 @@ class BookClubBot(commands.Bot):
         # being answered, see bot.tree); a storage fault answered by the tree says it does not.
         self.storage = StorageHealth(clock)
         db.on_commit = self._committed
+        # Operating it: every interaction passes the gate (log context, metrics, graceful stop).
+        self.started_at = clock()
+        self.gate = InteractionGate(db.telemetry)
+        self.gate.install(self._connection)
+        self.backups = Backups(db, folder=settings.backup_dir, keep=settings.backup_keep, clock=clock)
 
     @property
     def storage_fault(self) -> StorageFault | None:
@@ -104,6 +111,7 @@ class BookClubBot(commands.Bot):
         await self.db.migrate()
         self.scheduler.start()
         schedule_pruning(self.scheduler, self.db, clock=self.clock)
+        await self.backups.schedule(self.scheduler)
         self.add_dynamic_items(*PERSISTENT_ITEMS)
         for extension in discover_extensions():
             try:

@@ -6,6 +6,8 @@ looks like (`expected`, shown when a value is refused), so the two cannot drift 
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
@@ -14,6 +16,7 @@ from pydantic import Field, PositiveInt, SecretStr, ValidationError, field_valid
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+LogFormat = Literal["text", "json"]
 
 
 def setting(default: Any = ..., *, meaning: str, expected: str, **constraints: Any) -> Any:
@@ -50,6 +53,12 @@ class Settings(BaseSettings):
         "INFO",
         meaning="the least severe log lines written: DEBUG, INFO, WARNING or ERROR",
         expected="DEBUG, INFO, WARNING or ERROR",
+    )
+
+    log_format: LogFormat = setting(
+        "text",
+        meaning="text: readable lines; json: one JSON object a line, for a log collector",
+        expected="text or json",
     )
 
     openlibrary_url: str = setting(
@@ -136,6 +145,38 @@ class Settings(BaseSettings):
         gt=0,
     )
 
+    shutdown_timeout: float = setting(
+        10.0,
+        meaning="seconds a stop (SIGTERM, Ctrl-C) waits for commands and jobs in flight to finish",
+        expected="a number of seconds, 0 or more",
+        ge=0,
+        allow_inf_nan=False,
+    )
+    http_port: int | None = setting(
+        None,
+        meaning="when set, /healthz and /metrics are served on this port (off when empty)",
+        expected="a port number from 1 to 65535, or nothing",
+        ge=1,
+        le=65535,
+    )
+    http_host: str = setting(
+        "127.0.0.1",
+        meaning="the address the health and metrics server listens on (0.0.0.0 in a container)",
+        expected="an IP address or host name to listen on",
+        min_length=1,
+    )
+    backup_dir: Path | None = setting(
+        None,
+        meaning="when set, a consistent copy of the database is written here every day",
+        expected="a folder path, or nothing",
+    )
+    backup_keep: int = setting(
+        7,
+        meaning="how many daily backups to keep in BACKUP_DIR; older ones are deleted",
+        expected="a whole number, 1 or more",
+        ge=1,
+    )
+
     @field_validator("owner_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -148,7 +189,7 @@ class Settings(BaseSettings):
             return frozenset({value})
         return value
 
-    @field_validator("dev_guild_id", "google_books_api_key", mode="before")
+    @field_validator("dev_guild_id", "google_books_api_key", "http_port", "backup_dir", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -164,6 +205,22 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("http_host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        host = value.strip().removeprefix("[").removesuffix("]")
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", host):
+                raise ValueError("not a host") from None
+        return host
 
     @field_validator("openlibrary_url", "openlibrary_covers_url", "google_books_url", "discord_api_url")
     @classmethod

@@ -32,6 +32,7 @@ from discord import app_commands
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
 from bot.errors import UserFacingError
+from bot.logs import note_outcome
 from bot.models.health import StorageFault
 
 if TYPE_CHECKING:
@@ -260,22 +261,35 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
         health = getattr(interaction.client, "storage", None)
         if isinstance(health, StorageHealth):
             health.failed(_unwrap(error))
+        note_outcome("error")  # the interaction's log context and its metrics
         text = STORAGE_TEXT_PARTLY if committed(interaction) else STORAGE_TEXT
     elif text is not None:
-        pass
+        note_outcome("refused")
     elif committed(interaction):
         ref = secrets.token_hex(4)
         original = _unwrap(error)
+        note_outcome("error", ref)
         if isinstance(original, discord.HTTPException | TimeoutError):  # Discord's fault, not ours
             log.warning("the reply %s in %s failed after its change was saved", ref, _where(interaction))
         else:
             log.error(
-                "error %s in %s, after its change was saved", ref, _where(interaction), exc_info=original
+                "error %s in %s, after its change was saved",
+                ref,
+                _where(interaction),
+                exc_info=original,
+                extra={"error_id": ref},
             )
         text = SAVED_TEXT.format(ref=ref)
     else:
         error_id = secrets.token_hex(4)
-        log.error("error %s in %s", error_id, _where(interaction), exc_info=_unwrap(error))
+        note_outcome("error", error_id)
+        log.error(
+            "error %s in %s",
+            error_id,
+            _where(interaction),
+            exc_info=_unwrap(error),
+            extra={"error_id": error_id},
+        )
         text = f"Sorry, something went wrong on our side. (error id `{error_id}`)"
     await send_ephemeral(interaction, text)
 

@@ -240,6 +240,7 @@ class Digest(commands.Cog):
             return
         sent = await delivery.finish(self.bot.db, due, now)
         log.info("posted the digest of guild %s for %s in %s messages", guild.id, due.period, sent)
+        self.bot.db.telemetry.digest("posted")
 
     async def _send_part(self, channel: discord.TextChannel, part: PlannedMessage) -> int:
         """Send one planned message, recording the attempt before the POST and its id after it."""
@@ -289,6 +290,7 @@ class Digest(commands.Cog):
     ) -> None:
         assert due.schedule is not None
         log.warning("digest of guild %s for %s failed: %s", due.schedule.guild_id, due.period, error)
+        self.bot.db.telemetry.digest("failed")
         await service.record_failed(
             self.bot.db, due, error, now=now, channel_id=channel_id, message_id=message_id, messages=messages
         )

@@ -9,6 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.services.meta import club_counts
+from bot.services.ops import backup_state
+from bot.ui.admin import add_backup_line
 from bot.ui.meta import CommandLine, about_view, help_view
 
 if TYPE_CHECKING:
@@ -44,6 +46,8 @@ class Meta(commands.Cog):
             reviews=reviews,
             application_id=self.bot.application_id,
         )
+        if interaction.user.id in self.bot.settings.owner_ids:  # the operators see the last backup
+            add_backup_line(view, await backup_state(self.bot.backups))
         await interaction.response.send_message(view=view, ephemeral=True)
 
     @app_commands.command(name="help")

@@ -166,3 +166,52 @@ def test_readme_lists_every_setting() -> None:
     section = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
     names = {line.split("`")[1] for line in section.splitlines() if line.startswith("| `")}
     assert names == {name.upper() for name in Settings.model_fields}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("LOG_FORMAT", "xml"),
+        ("SHUTDOWN_TIMEOUT", "-1"),
+        ("SHUTDOWN_TIMEOUT", "nan"),
+        ("HTTP_PORT", "0"),
+        ("HTTP_PORT", "70000"),
+        ("HTTP_PORT", "http"),
+        ("HTTP_HOST", "a host"),
+        ("HTTP_HOST", "http://127.0.0.1"),
+        ("BACKUP_KEEP", "0"),
+    ],
+)
+def test_each_operations_setting_is_validated(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    [line] = refusal(monkeypatch, **{name: value})
+    assert line.startswith(f"error: {name} is ")
+    assert "; expected " in line
+
+
+def test_operations_settings_read_as_an_operator_writes_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "abc")
+    for name, value in {
+        "LOG_FORMAT": " JSON ",
+        "HTTP_PORT": "8080",
+        "HTTP_HOST": "[::]",
+        "BACKUP_DIR": "/data/backups",
+        "SHUTDOWN_TIMEOUT": "2.5",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    assert settings.log_format == "json"
+    assert (settings.http_port, settings.http_host) == (8080, "::")
+    assert settings.backup_dir == Path("/data/backups")
+    assert settings.shutdown_timeout == 2.5
+    assert settings.backup_keep == 7
+
+
+def test_empty_operations_settings_mean_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "abc")
+    monkeypatch.setenv("HTTP_PORT", "")
+    monkeypatch.setenv("BACKUP_DIR", "")
+    settings = load_settings()
+    assert settings.http_port is None
+    assert settings.backup_dir is None
+    assert settings.log_format == "text"
+    assert settings.http_host == "127.0.0.1"

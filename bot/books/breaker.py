@@ -38,6 +38,13 @@ class CircuitBreaker:
     def is_open(self) -> bool:
         return self._opened_at is not None and self._clock() - self._opened_at < self._hold
 
+    @property
+    def state(self) -> str:
+        """closed, open (calls are skipped) or half-open (the next call is a trial)."""
+        if self._opened_at is None:
+            return "closed"
+        return "open" if self.is_open else "half-open"
+
     def allow(self) -> bool:
         """True when a call may go out now (closed, or half-open for one trial)."""
         if self._opened_at is None:

@@ -23,6 +23,7 @@ import aiohttp
 from bot.books.breaker import CircuitBreaker
 from bot.books.cache import ResponseCache
 from bot.books.provider import Lookup, ProviderError, ProviderSkipped
+from bot.telemetry import NO_TELEMETRY, Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class JsonFetcher:
         attempts: int = 3,
         backoff: float = 0.2,
         wall: Callable[[], float] = time.time,
+        telemetry: Telemetry = NO_TELEMETRY,
     ) -> None:
         self.name = name
         self.session = session
@@ -79,6 +81,7 @@ class JsonFetcher:
         self.attempts = attempts
         self.backoff = backoff
         self.wall = wall
+        self.telemetry = telemetry
 
     def cache_key(self, path: str, params: Mapping[str, str | int]) -> str:
         query = urlencode(sorted((k, str(v)) for k, v in params.items() if k != "key"))
@@ -100,28 +103,42 @@ class JsonFetcher:
         now = self.wall()
         if cached is not None and cached.is_fresh(now):
             try:
-                return Lookup(cached.json())
+                fresh = Lookup(cached.json())
             except ValueError:
                 log.warning("unreadable cache entry %s; fetching again", key)
                 cached = None
+            else:
+                self.telemetry.cache_lookup(self.name, "fresh")
+                return fresh
+        started = time.perf_counter()
         try:
             if not self.breaker.allow():
                 raise ProviderSkipped(f"{self.name} is skipped after repeated failures")
             status, body = await self._request(url, params, deadline)
             value = None if status == 404 else json.loads(body)
         except (ProviderError, ValueError) as exc:
-            if not isinstance(exc, ProviderSkipped):
+            skipped = isinstance(exc, ProviderSkipped)
+            outcome = "skipped" if skipped else "error"
+            self.telemetry.provider_call(self.name, outcome, time.perf_counter() - started)
+            if not skipped:
                 # A 429/503 with Retry-After: stay away as long as the provider asked.
                 self.breaker.failure(exc.retry_after if isinstance(exc, _Retryable) else None)
             if cached is not None:
                 log.info("%s failed (%s); serving the stale cache entry %s", self.name, exc, key)
                 try:
-                    return Lookup(cached.json(), stale=True)
+                    stale = Lookup(cached.json(), stale=True)
                 except ValueError:
                     pass
+                else:
+                    self.telemetry.cache_lookup(self.name, "stale")
+                    return stale
+            self.telemetry.cache_lookup(self.name, "miss")
             if isinstance(exc, ProviderError):
                 raise
             raise ProviderError(f"{self.name} sent a malformed body for {path}") from exc
+        outcome = "not_found" if status == 404 else "ok"
+        self.telemetry.provider_call(self.name, outcome, time.perf_counter() - started)
+        self.telemetry.cache_lookup(self.name, "miss")
         self.breaker.success()
         try:
             # The write must not be torn by a caller's timeout (autocomplete cancels at its deadline).

@@ -50,6 +50,16 @@ class BookService:
         self.providers = tuple(providers)
         self.clock = clock
 
+    def breaker_states(self) -> dict[str, str]:
+        """Each provider's circuit breaker: closed, open or half-open (for metrics and /admin status)."""
+        states: dict[str, str] = {}
+        for provider in self.providers:
+            fetcher = getattr(provider, "fetcher", None)  # providers built on JsonFetcher
+            breaker = getattr(fetcher, "breaker", None)
+            if isinstance(breaker, CircuitBreaker):
+                states[provider.name] = breaker.state
+        return states
+
     @property
     def online(self) -> bool:
         """True when at least one provider is configured."""
@@ -174,6 +184,7 @@ def build_book_service(
             timeout=settings.http_timeout,
             breaker=CircuitBreaker(name, clock=monotonic),
             wall=lambda: clock().timestamp(),
+            telemetry=db.telemetry,
         )
 
     providers: list[BookProvider] = [

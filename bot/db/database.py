@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
@@ -23,6 +24,7 @@ from typing import Any
 import aiosqlite
 
 from bot.errors import DatabaseError
+from bot.telemetry import NO_TELEMETRY, Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -77,23 +79,35 @@ def load_migrations() -> list[Migration]:
 class Database:
     """The bot's SQLite database. Build with `open_database`; close with `close()`."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        *,
+        telemetry: Telemetry = NO_TELEMETRY,
+    ) -> None:
         self.path = path
         self._writer = writer
         self._reader = reader
         self._lock = asyncio.Lock()
         # Told after every commit of `transaction()`: the bot learns that a write went through.
         self.on_commit: Callable[[], None] | None = None
+        self.telemetry = telemetry  # times every read and every transaction (see bot/telemetry.py)
 
     # -- reads ---------------------------------------------------------------------------
     async def fetchall(self, query: str, params: Params = ()) -> list[sqlite3.Row]:
         """All rows of a query, in one round trip."""
+        started = time.perf_counter()
         rows = await self._reader.execute_fetchall(query, params)
+        self.telemetry.database("read", time.perf_counter() - started)
         return list(rows)
 
     async def fetchone(self, query: str, params: Params = ()) -> sqlite3.Row | None:
         """The first row of a query or None, in one round trip."""
+        started = time.perf_counter()
         rows = await self._reader.execute_fetchall(query, params)
+        self.telemetry.database("read", time.perf_counter() - started)
         return next(iter(rows), None)
 
     async def fetchval(self, query: str, params: Params = ()) -> Any:
@@ -111,6 +125,7 @@ class Database:
         """
         if _IN_TRANSACTION.get():
             raise RuntimeError("nested Database.transaction(): use the connection it yielded")
+        started = time.perf_counter()  # the wait for the writer counts: it is what a command feels
         async with self._lock:
             token = _IN_TRANSACTION.set(True)
             try:
@@ -128,6 +143,7 @@ class Database:
                     self.on_commit()
             finally:
                 _IN_TRANSACTION.reset(token)
+                self.telemetry.database("write", time.perf_counter() - started)
 
     async def execute(self, query: str, params: Params = ()) -> int:
         """One write statement in its own transaction; returns the number of changed rows."""
@@ -183,6 +199,11 @@ class Database:
                 log.info("applied migration %s", migration.name)
         return pending[-1].version
 
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and empty it (done before a clean stop)."""
+        async with self._lock:
+            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def close(self) -> None:
         await self._reader.close()
         await self._writer.close()
@@ -214,7 +235,7 @@ async def _connect(path: Path, *, readonly: bool) -> aiosqlite.Connection:
     return conn
 
 
-async def open_database(path: Path) -> Database:
+async def open_database(path: Path, *, telemetry: Telemetry = NO_TELEMETRY) -> Database:
     """Open (creating if needed) the database at `path` and refuse one newer than the code.
 
     Every connection opened here is closed again when anything fails. Migrations are applied
@@ -248,4 +269,4 @@ async def open_database(path: Path) -> Database:
             with suppress(sqlite3.Error, ValueError):
                 await conn.close()
         raise
-    return Database(path, writer, opened[1])
+    return Database(path, writer, opened[1], telemetry=telemetry)

@@ -48,3 +48,12 @@ async def club_counts(db: Database, guild_id: int) -> tuple[int, int, int]:
     row = await db.fetchone(query, (guild_id,))
     assert row is not None
     return int(row[0]), int(row[1]), int(row[2])
+
+
+async def probe_write(db: Database, now: str) -> None:
+    """A real write, for the health check: proves the writer is free and the disk takes a page."""
+    query = """
+        INSERT INTO meta (key, value) VALUES ('health_probe', ?)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value
+    """
+    await db.execute(query, (now,))

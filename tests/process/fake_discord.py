@@ -11,6 +11,10 @@ process over real sockets on 127.0.0.1 instead. It has only what the bot needs t
   Frames are zlib-stream compressed when the client asks for it (discord.py does), else plain text.
 - Discord's nonce rule: a message posted with `enforce_nonce` and a nonce the same author used within
   `nonce_window` seconds is not created again; the earlier message is returned.
+- Interactions: `interact()` delivers a slash command (INTERACTION_CREATE) to the connected bot as a
+  member would send it; the bot's answers (the callback, follow-ups, edits of the original) are kept
+  on the returned `FakeInteraction`. `callback_delay` holds every callback that long before answering,
+  as a slow Discord would, so a test can catch commands in flight.
 
 Every message created is kept in `messages`, in order. `on_post` lets a test act (kill the bot, say)
 at a chosen moment of a message POST: see `Phase`.
@@ -19,6 +23,7 @@ at a chosen moment of a message POST: see `Phase`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -61,6 +66,29 @@ class PostEvent:
 
 # Return True at Phase.RECEIVED or CREATED to drop the request there (its client is gone).
 PostHook = Callable[[PostEvent], Awaitable[bool | None]]
+
+
+@dataclass(slots=True)
+class FakeInteraction:
+    """One interaction sent to the bot and every answer it gave to it, in order."""
+
+    id: int
+    token: str
+    name: str
+    sent_at: float  # time.monotonic()
+    answers: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (kind, payload)
+    answered: asyncio.Event = field(default_factory=asyncio.Event)  # the callback arrived
+    acknowledged: asyncio.Event = field(default_factory=asyncio.Event)  # the callback was answered
+
+    def texts(self) -> list[str]:
+        """The content of each answer (the callback's message, follow-ups and edits)."""
+        found = []
+        for _, payload in self.answers:
+            data = payload.get("data", payload) or {}
+            if data.get("content"):
+                found.append(str(data["content"]))
+            found += CreatedMessage(0, 0, None, 0.0, data).texts()
+        return found
 
 
 @dataclass(slots=True)
@@ -126,6 +154,10 @@ class FakeDiscord:
         self.unknown: list[tuple[str, str]] = []
         self.identified = 0  # IDENTIFYs answered with READY
         self.on_post: PostHook | None = None
+        self.interactions: dict[int, FakeInteraction] = {}
+        self.callback_delay = 0.0
+        self._closing = asyncio.Event()  # ends held callbacks when the fake closes
+        self._dispatch: Callable[..., Awaitable[None]] | None = None  # the connected bot's gateway
         self._posts = 0
         self._nonces: dict[str, CreatedMessage] = {}
         self._runner: web.AppRunner | None = None
@@ -172,6 +204,7 @@ class FakeDiscord:
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def close(self) -> None:
+        self._closing.set()
         for socket in list(self._sockets):
             await socket.close()
         if self._runner is not None:
@@ -193,6 +226,10 @@ class FakeDiscord:
         if method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
             guild_id = int(parts[3]) if len(parts) == 5 and parts[2] == "guilds" else None
             return _json(self._register(guild_id, await request.json()))
+        if method == "POST" and len(parts) == 4 and parts[0] == "interactions" and parts[3] == "callback":
+            return await self._callback(request, int(parts[1]))
+        if parts[0] == "webhooks" and len(parts) >= 3 and int(parts[1]) == self.application_id:
+            return await self._webhook(request, parts[2], parts[3:])
         if len(parts) == 3 and parts[0] == "channels" and parts[2] == "messages":
             channel = self._channel(int(parts[1]))
             if channel is None:
@@ -315,6 +352,138 @@ class FakeDiscord:
             found = found[-limit:]
         return [message.data for message in reversed(found)]
 
+    # -- interactions ------------------------------------------------------------------
+    async def interact(
+        self,
+        guild: FakeGuild,
+        user_id: int,
+        name: str,
+        options: dict[str, str | int | float] | None = None,
+        *,
+        username: str = "reader",
+    ) -> FakeInteraction:
+        """Send the slash command `/name option=value…` from member `user_id` in `guild`'s first channel."""
+        if self._dispatch is None:
+            raise RuntimeError("no bot is connected to the gateway")
+        interaction_id = self.snowflake()
+        sent = FakeInteraction(interaction_id, f"token-{interaction_id}", name, time.monotonic())
+        self.interactions[interaction_id] = sent
+        types = {str: 3, int: 4, float: 10}
+        channel = guild.channels[0]
+        user = {
+            "id": str(user_id),
+            "username": username,
+            "discriminator": "0",
+            "global_name": None,
+            "avatar": None,
+        }
+        payload = {
+            "id": str(interaction_id),
+            "application_id": str(self.application_id),
+            "type": 2,
+            "token": sent.token,
+            "version": 1,
+            "guild_id": str(guild.id),
+            "channel_id": str(channel.id),
+            "channel": {**self._channel_payload(channel, 0), "permissions": str(EVERYONE_PERMISSIONS)},
+            "member": {
+                "user": user,
+                "roles": [],
+                "joined_at": datetime.now(UTC).isoformat(),
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+                "pending": False,
+                "nick": None,
+                "avatar": None,
+                "permissions": str(EVERYONE_PERMISSIONS),
+            },
+            "app_permissions": str(EVERYONE_PERMISSIONS),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(guild.id)},
+            "context": 0,
+            "attachment_size_limit": 26_214_400,
+            "data": {
+                "id": str(self.snowflake()),
+                "name": name,
+                "type": 1,
+                "options": [
+                    {"name": key, "type": types[type(value)], "value": value}
+                    for key, value in (options or {}).items()
+                ],
+            },
+        }
+        await self._dispatch(0, payload, "INTERACTION_CREATE")
+        return sent
+
+    async def _callback(self, request: web.Request, interaction_id: int) -> web.StreamResponse:
+        sent = self.interactions.get(interaction_id)
+        if sent is None:
+            return self._error(404, 10062, "Unknown interaction")
+        if sent.answered.is_set():
+            return self._error(400, 40060, "Interaction has already been acknowledged.")
+        payload = await request.json()
+        sent.answers.append(("callback", payload))
+        sent.answered.set()
+        if self.callback_delay:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self.callback_delay)
+        kind = int(payload.get("type", 4))
+        flags = int((payload.get("data") or {}).get("flags") or 0)
+        resource: dict[str, Any] = {"type": kind}
+        if kind in (4, 7):
+            resource["message"] = self._interaction_message(payload.get("data") or {}, flags)
+        body = {
+            "interaction": {
+                "id": str(interaction_id),
+                "type": 2,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(flags & 64),
+            },
+            "resource": resource,
+        }
+        sent.acknowledged.set()
+        return _json(body)
+
+    async def _webhook(self, request: web.Request, token: str, rest: list[str]) -> web.StreamResponse:
+        """Follow-ups (POST) and edits of the original answer (PATCH …/messages/@original)."""
+        sent = next((i for i in self.interactions.values() if i.token == token), None)
+        if sent is None:
+            return self._error(404, 10015, "Unknown Webhook")
+        payload = await request.json() if request.can_read_body else {}
+        if request.method == "POST" and not rest:
+            sent.answers.append(("followup", payload))
+            return _json(self._interaction_message(payload, int(payload.get("flags") or 0)))
+        if request.method == "PATCH" and rest[:1] == ["messages"]:
+            sent.answers.append(("edit", payload))
+            return _json(self._interaction_message(payload, int(payload.get("flags") or 0)))
+        if request.method == "GET" and rest[:1] == ["messages"]:
+            return _json(self._interaction_message({}, 0))
+        self.unknown.append((request.method, request.path))
+        return self._error(404, 0, "404: Not Found")
+
+    def _interaction_message(self, data: dict[str, Any], flags: int) -> dict[str, Any]:
+        return {
+            "id": str(self.snowflake()),
+            "channel_id": "0",
+            "author": self.bot_user,
+            "content": data.get("content") or "",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": data.get("embeds") or [],
+            "components": data.get("components") or [],
+            "pinned": False,
+            "type": 20,
+            "flags": flags,
+        }
+
     # -- gateway -----------------------------------------------------------------------
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
@@ -345,12 +514,15 @@ class FakeDiscord:
                     await send(11, None)
                 elif received["op"] == 2:  # identify
                     await self._ready(send)
+                    self._dispatch = send
                 elif received["op"] == 6:  # resume: no sessions are kept, identify again
                     await send(9, False)
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
             self._sockets.discard(socket)
+            if self._dispatch is send:
+                self._dispatch = None
         return socket
 
     async def _ready(self, send: Callable[..., Awaitable[None]]) -> None:
@@ -367,6 +539,21 @@ class FakeDiscord:
             await send(0, self._guild_payload(guild), "GUILD_CREATE")
         self.identified += 1
 
+    @staticmethod
+    def _channel_payload(channel: FakeChannel, position: int) -> dict[str, Any]:
+        return {
+            "id": str(channel.id),
+            "guild_id": str(channel.guild_id),
+            "type": 0,
+            "name": channel.name,
+            "position": position,
+            "permission_overwrites": [],
+            "parent_id": None,
+            "topic": None,
+            "rate_limit_per_user": 0,
+            "last_message_id": None,
+        }
+
     def _guild_payload(self, guild: FakeGuild) -> dict[str, Any]:
         everyone = {
             "id": str(guild.id),
@@ -380,19 +567,7 @@ class FakeDiscord:
             "flags": 0,
         }
         channels = [
-            {
-                "id": str(channel.id),
-                "guild_id": str(guild.id),
-                "type": 0,
-                "name": channel.name,
-                "position": position,
-                "permission_overwrites": [],
-                "parent_id": None,
-                "topic": None,
-                "rate_limit_per_user": 0,
-                "last_message_id": None,
-            }
-            for position, channel in enumerate(guild.channels)
+            self._channel_payload(channel, position) for position, channel in enumerate(guild.channels)
         ]
         joined = datetime.now(UTC).isoformat()
         me = {

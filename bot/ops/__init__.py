@@ -1,0 +1,1 @@
+"""Operating the bot: the interaction gate and graceful stop, the health and metrics server, metrics."""
