@@ -26,7 +26,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -157,14 +158,37 @@ class Side:
 
 
 def _rename(path: Path, guild: int, placeholder: int, user: int) -> None:
-    """Give the seed's placeholder member the simcord user's id (a few thousand indexed rows)."""
+    """Give the seed's placeholder member the simcord user's id (a few thousand indexed rows), and
+    rebuild their `member_stats` row from a recount (the shelf triggers moved part of it already)."""
     conn = sqlite3.connect(path)
     with conn:
-        for table in ("ratings", "shelves", "reviews", "member_stats", "members"):
+        for table in ("ratings", "shelves", "reviews", "members"):
             conn.execute(
                 f"UPDATE {table} SET user_id = ? WHERE guild_id = ? AND user_id = ?",
                 (user, guild, placeholder),
             )
+        conn.execute(
+            "DELETE FROM member_stats WHERE guild_id = ? AND user_id IN (?, ?)", (guild, placeholder, user)
+        )
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(member_stats)")}
+        shelves = [c for c in ("want-to-read", "currently-reading", "read", "did-not-finish")]
+        shelf_columns = [f"shelf_{c.replace('-', '_')}" for c in shelves] if "shelf_read" in columns else []
+        counts = ", ".join(
+            f"(SELECT count(*) FROM shelves WHERE guild_id = :g AND user_id = :u AND shelf = '{c}')"
+            for c in shelves[: len(shelf_columns)]
+        )
+        conn.execute(
+            f"""
+            INSERT INTO member_stats (guild_id, user_id, reviews_count, ratings_count, ratings_sum_x2
+                                      {"".join(", " + c for c in shelf_columns)})
+            SELECT :g, :u,
+                   (SELECT count(*) FROM reviews WHERE guild_id = :g AND user_id = :u),
+                   (SELECT count(*) FROM ratings WHERE guild_id = :g AND user_id = :u),
+                   (SELECT coalesce(sum(stars_x2), 0) FROM ratings WHERE guild_id = :g AND user_id = :u)
+                   {", " + counts if counts else ""}
+            """,
+            {"g": guild, "u": user},
+        )
     conn.close()
 
 
@@ -302,18 +326,22 @@ async def sweep(bot: BookClubBot, guild_id: int, rates: tuple[int, ...], seconds
     return rows
 
 
-async def run(
-    setting: str | None, share: float | None, repeat: int, rates: tuple[int, ...], seconds: float
-) -> list[Row]:
-    rows: list[Row] = []
+@dataclass
+class Scene:
+    """The bot on a private copy of the seed, with each measured command for both servers."""
+
+    bot: BookClubBot
+    path: Path
+    sizes: seed.Sizes
+    actions: dict[str, dict[str, Callable[[], Awaitable[object]]]]
+
+
+@asynccontextmanager
+async def scale_bot(setting: str | None, share: float | None) -> AsyncIterator[Scene]:
+    """The real bot under simcord on a copy of the seed; the big and the small server each with a
+    member whose id replaces the seed's placeholder."""
     with tempfile.TemporaryDirectory() as folder:
         path, sizes = await asyncio.to_thread(seed.copy_to, Path(folder), setting, share=share)
-        print(
-            f"# scale: {sizes.guilds:,} servers, {sizes.books:,} books, {sizes.ratings:,} ratings, "
-            f"{sizes.big_book_reviews + sizes.other_reviews:,} reviews ({sizes.big_book_reviews:,} on one "
-            f"book), {sizes.big_shelf:,} books on one member's shelves",
-            file=sys.stderr,
-        )
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             discord_token="bench",
@@ -328,7 +356,7 @@ async def run(
         env = simcord.Env(bot, check_errors=False)
         await env.start()
         try:
-            sides = []
+            actions: dict[str, dict[str, Callable[[], Awaitable[object]]]] = {}
             for label, guild_id, placeholder, book in (
                 ("big", seed.BIG_GUILD, seed.BIG_MEMBER, seed.BIG_BOOK),
                 ("small", seed.SMALL_GUILD, seed.SMALL_MEMBER, seed.SMALL_BOOK),
@@ -338,24 +366,13 @@ async def run(
                 member = guild.add_member(env.create_user(f"{label}-reader"))
                 _rename(path, guild_id, placeholder, member.id)
                 reading = _first_book(path, guild_id, member.id, "currently-reading")
-                sides.append(Side(label, guild, channel, member, book, book + 10, reading))
-            # The club-read thread gate runs after /progress answers, in the background; it is not
-            # part of the command (and has no club read to gate here).
-            bot.progress_listeners.clear()
-            raw = sqlite3.connect(path)
-            trips = Trips(db)
-            measured: dict[str, dict[str, list[float]]] = {}
-            counts: dict[str, int] = {}
-            plans: list[str] = []
-            checked = 0
-            actions: dict[str, dict[str, Callable[[], Awaitable[object]]]] = {}
-            for side in sides:
+                side = Side(label, guild, channel, member, book, book + 10, reading)
                 commands = Commands(side)
                 first = await commands.reviews()
                 next_id = _custom_id(first.response.components, "rv:nav:n:")
                 # Pressed by another member: the list stays at page 1 and the presser gets a copy
                 # of page 2 (the owner's press would move the list on, and the next press with it).
-                viewer = side.guild.add_member(env.create_user(f"{side.label}-viewer"))
+                viewer = guild.add_member(env.create_user(f"{label}-viewer"))
 
                 async def next_page(
                     viewer: Any = viewer, first: Any = first, next_id: str = next_id
@@ -370,47 +387,77 @@ async def run(
                     ("/shelf show", commands.shelf_show),
                     ("/progress", commands.progress),
                 ):
-                    actions.setdefault(name, {})[side.label] = action
-            gc.collect()
-            gc.freeze()
-            for name, pair in actions.items():
-                big, small = await _timed(pair["big"], pair["small"], repeat)
-                measured[name] = {"big": big, "small": small}
-                counts[name], statements = await trips.measure(pair["big"])
-                bad, seen = bad_plans(raw, statements)
-                plans += [f"{name}: {line}" for line in bad]
-                checked += seen
-            gc.unfreeze()
-            raw.close()
-            for name, by_side in measured.items():
-                big, small = by_side["big"], by_side["small"]
-                rows.append(
-                    Row("scale", f"{name}: p50 big / small", statistics.median(big), statistics.median(small))
-                )
-                rows.append(
-                    Row("scale", f"{name}: p99 big / small", _percentile(big, 0.99), _percentile(small, 0.99))
-                )
-                rows.append(
-                    Row("scale", f"{name}: round trips", counts[name], TRIPS[name], "trips", "target")
-                )
-            for line in plans:
-                print(f"# scale: plan: {line}", file=sys.stderr)
-            rows.append(
-                Row(
-                    "scale",
-                    "hot-path statements scanning a table or sorting in a temp B-tree",
-                    len(plans),
-                    0,
-                    "",
-                    "",
-                )
-            )
-            if rates:
-                rows += await sweep(bot, seed.BIG_GUILD, rates, seconds)
+                    actions.setdefault(name, {})[label] = action
+            # The club-read thread gate runs after /progress answers, in the background; it is not
+            # part of the command (and has no club read to gate here).
+            bot.progress_listeners.clear()
+            yield Scene(bot, path, sizes, actions)
         finally:
             await env.shutdown()
             await session.close()
             await db.close()
+
+
+async def probe(scene: Scene) -> tuple[dict[str, int], list[str], int]:
+    """Each command once in the big server: its round trips, the statements whose plan scans a
+    table or sorts in a temp B-tree, and how many statements were checked."""
+    trips = Trips(scene.bot.db)
+    raw = sqlite3.connect(scene.path)
+    counts: dict[str, int] = {}
+    plans: list[str] = []
+    checked = 0
+    try:
+        for name, pair in scene.actions.items():
+            await pair["big"]()  # warm: a member's name is noted at their first command
+            counts[name], statements = await trips.measure(pair["big"])
+            bad, seen = bad_plans(raw, statements)
+            plans += [f"{name}: {line}" for line in bad]
+            checked += seen
+    finally:
+        raw.close()
+    return counts, plans, checked
+
+
+async def run(
+    setting: str | None, share: float | None, repeat: int, rates: tuple[int, ...], seconds: float
+) -> list[Row]:
+    rows: list[Row] = []
+    async with scale_bot(setting, share) as scene:
+        sizes = scene.sizes
+        print(
+            f"# scale: {sizes.guilds:,} servers, {sizes.books:,} books, {sizes.ratings:,} ratings, "
+            f"{sizes.big_book_reviews + sizes.other_reviews:,} reviews ({sizes.big_book_reviews:,} on one "
+            f"book), {sizes.big_shelf:,} books on one member's shelves",
+            file=sys.stderr,
+        )
+        gc.collect()
+        gc.freeze()
+        for name, pair in scene.actions.items():
+            big, small = await _timed(pair["big"], pair["small"], repeat)
+            rows.append(
+                Row("scale", f"{name}: p50 big / small", statistics.median(big), statistics.median(small))
+            )
+            rows.append(
+                Row("scale", f"{name}: p99 big / small", _percentile(big, 0.99), _percentile(small, 0.99))
+            )
+        gc.unfreeze()
+        counts, plans, checked = await probe(scene)
+        for name, count in counts.items():
+            rows.append(Row("scale", f"{name}: round trips", count, TRIPS[name], "trips", "target"))
+        for line in plans:
+            print(f"# scale: plan: {line}", file=sys.stderr)
+        rows.append(
+            Row(
+                "scale",
+                "hot-path statements scanning a table or sorting in a temp B-tree",
+                len(plans),
+                checked,
+                "",
+                "statements checked",
+            )
+        )
+        if rates:
+            rows += await sweep(scene.bot, seed.BIG_GUILD, rates, seconds)
     return rows
 
 
