@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.common import Row, format_table
 
-SKIP = {"common", "__main__"}
+SKIP = {"common", "__main__", "seed"}  # seed: the scale database, not a benchmark
 
 
 def main(argv: list[str]) -> int:

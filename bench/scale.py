@@ -270,7 +270,9 @@ class HeldLock(asyncio.Lock):
         super().release()
 
 
-async def sweep(bot: BookClubBot, guild_id: int, rates: tuple[int, ...], seconds: float) -> list[Row]:
+async def sweep(
+    bot: BookClubBot, guild_id: int, books: int, rates: tuple[int, ...], seconds: float
+) -> list[Row]:
     """Open loop: /rate's work issued on a fixed schedule by many members; latency from when each was due.
 
     The command's own path below discord.py: the `book` option resolved as its transformer does
@@ -295,7 +297,7 @@ async def sweep(bot: BookClubBot, guild_id: int, rates: tuple[int, ...], seconds
         latencies: list[float] = []
 
         async def one(i: int, due: float, latencies: list[float] = latencies) -> None:
-            await rate_once(7_000_000 + i % 5_000, 1 + (i * 7919) % 3_000, 2 + i % 9)
+            await rate_once(7_000_000 + i % 5_000, 1 + (i * 7919) % min(books, 3_000), 2 + i % 9)
             latencies.append((loop.time() - due) * 1000)
 
         gc.collect()
@@ -457,7 +459,7 @@ async def run(
             )
         )
         if rates:
-            rows += await sweep(scene.bot, seed.BIG_GUILD, rates, seconds)
+            rows += await sweep(scene.bot, seed.BIG_GUILD, sizes.books, rates, seconds)
     return rows
 
 

@@ -6,7 +6,7 @@ big server), 220,000 shelf entries (5,000 on one member's shelves). `BENCH_SCALE
 default) builds 2% of it; a number builds that fraction. The aggregates (`book_stats`,
 `member_stats`) are filled in bulk and then checked against a recount before the file is kept.
 
-The file is cached in `~/.cache/bookclub-bench/` under a hash of the migrations, this module's
+The file is cached in `~/.cache/bookclub-bench/` (or `$BENCH_CACHE`) under a hash of the migrations, this module's
 source and the sizes, so a second run costs a file copy. `python -m bench.seed [small|full|n]`
 builds (or finds) it and prints its path.
 """
@@ -27,7 +27,14 @@ from pathlib import Path
 from bot.db import open_database
 from bot.db.database import load_migrations
 
-CACHE = Path(os.environ.get("BENCH_CACHE", Path.home() / ".cache" / "bookclub-bench"))
+CACHE: Path | None = None  # set to override; else $BENCH_CACHE, else ~/.cache/bookclub-bench
+
+
+def cache_dir() -> Path:
+    if CACHE is not None:
+        return CACHE
+    return Path(os.environ.get("BENCH_CACHE", Path.home() / ".cache" / "bookclub-bench"))
+
 
 BIG_GUILD, SMALL_GUILD = 1, 2  # the big server; a small one (80 members) to compare with
 BIG_BOOK, SMALL_BOOK = 1, 2  # 100k reviews in the big server; a handful in the small one
@@ -366,8 +373,9 @@ def build(path: Path, s: Sizes) -> None:
 def seeded(setting: str | None = None, *, share: float | None = None) -> tuple[Path, Sizes]:
     """The cached seed file for `setting` (or an explicit `share` of full size), built when missing."""
     sizes = sizes_for(fraction(setting) if share is None else share)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"scale-{_key(sizes)}.sqlite3"
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"scale-{_key(sizes)}.sqlite3"
     if not path.exists():
         started = time.perf_counter()
         partial = path.with_suffix(".partial")
