@@ -355,7 +355,8 @@ async def scale_bot(setting: str | None, share: float | None) -> AsyncIterator[S
         db = await open_database(path)
         session = aiohttp.ClientSession()
         bot = BookClubBot(settings=settings, db=db, session=session, clock=lambda: NOW)
-        env = simcord.Env(bot, check_errors=False)
+        # A generous settle timeout: on a busy shared machine a slow "before" must still finish.
+        env = simcord.Env(bot, check_errors=False, settle_timeout=60.0)
         await env.start()
         try:
             actions: dict[str, dict[str, Callable[[], Awaitable[object]]]] = {}
