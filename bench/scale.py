@@ -339,12 +339,36 @@ class Scene:
     sizes: seed.Sizes
     actions: dict[str, dict[str, Callable[[], Awaitable[object]]]]
     sides: list[Side]
+    env: simcord.Env
+    settings: Settings
+    session: aiohttp.ClientSession
+
+    async def restart(self) -> None:
+        """A fresh bot on the same file, as a process restart: every view and timer of the calls so
+        far goes with the old one. The simulator re-checks each live view's wait at every step, so
+        without this each call costs more than the one before, whatever the bot does."""
+        old = self.bot.db
+        db = await open_database(self.path)
+        bot = BookClubBot(settings=self.settings, db=db, session=self.session, clock=lambda: NOW)
+        await self.env.restart_bot(bot)
+        await old.close()
+        _quiet(bot)
+        self.bot = bot
 
     def fresh_channels(self, name: str) -> None:
         """Each command posts in new channels: the simulator's cost per message grows with the
         messages it holds in a channel, which would otherwise weigh on the later commands."""
         for side in self.sides:
             side.channel = side.guild.create_text_channel(name.strip("/").replace(" ", "-"))
+
+
+def _quiet(bot: BookClubBot) -> None:
+    """The club-read thread gate runs after /progress answers, in the background; it is not part of
+    the command (and has no club read to gate here). Scheduled jobs (the cache's first prune comes
+    a few minutes after start-up) go for the same reason: the simulator waits for every runnable
+    task before a command counts as answered."""
+    bot.progress_listeners.clear()
+    bot.scheduler.remove_all_jobs()
 
 
 @asynccontextmanager
@@ -367,6 +391,7 @@ async def scale_bot(setting: str | None, share: float | None) -> AsyncIterator[S
         # A generous settle timeout: on a busy shared machine a slow "before" must still finish.
         env = simcord.Env(bot, check_errors=False, settle_timeout=60.0)
         await env.start()
+        scene: Scene | None = None
         try:
             actions: dict[str, dict[str, Callable[[], Awaitable[object]]]] = {}
             sides: list[Side] = []
@@ -402,17 +427,13 @@ async def scale_bot(setting: str | None, share: float | None) -> AsyncIterator[S
                     ("/progress", commands.progress),
                 ):
                     actions.setdefault(name, {})[label] = action
-            # The club-read thread gate runs after /progress answers, in the background; it is not
-            # part of the command (and has no club read to gate here). Scheduled jobs (the cache's
-            # first prune comes a few minutes after start-up) are paused for the same reason: the
-            # simulator waits for every runnable task before a command counts as answered.
-            bot.progress_listeners.clear()
-            bot.scheduler.remove_all_jobs()
-            yield Scene(bot, path, sizes, actions, sides)
+            _quiet(bot)
+            scene = Scene(bot, path, sizes, actions, sides, env, settings, session)
+            yield scene
         finally:
             await env.shutdown()
             await session.close()
-            await db.close()
+            await (scene.bot.db if scene is not None else db).close()
 
 
 async def probe(scene: Scene) -> tuple[dict[str, int], list[str], int]:
@@ -462,6 +483,7 @@ async def run(
     async with scale_bot(setting, share) as scene:
         sizes = scene.sizes
         if "latency" not in parts:
+            await scene.restart()
             return await sweep(scene.bot, seed.BIG_GUILD, sizes.books, rates, seconds) if rates else rows
         print(
             f"# scale: {sizes.guilds:,} servers, {sizes.books:,} books, {sizes.ratings:,} ratings, "
@@ -472,6 +494,7 @@ async def run(
         gc.collect()
         gc.freeze()
         for name, pair in scene.actions.items():
+            await scene.restart()
             scene.fresh_channels(name)
             big, small = await _timed(pair["big"], pair["small"], repeat)
             rows.append(
@@ -481,6 +504,7 @@ async def run(
                 Row("scale", f"{name}: p99 big / small", _percentile(big, 0.99), _percentile(small, 0.99))
             )
         gc.unfreeze()
+        await scene.restart()
         counts, plans, checked = await probe(scene)
         for name, count in counts.items():
             rows.append(Row("scale", f"{name}: round trips", count, TRIPS[name], "trips", "target"))
@@ -498,6 +522,7 @@ async def run(
         )
         rows += await recompute_rows(scene, max(5, repeat // 4))
         if rates and "sweep" in parts:
+            await scene.restart()
             rows += await sweep(scene.bot, seed.BIG_GUILD, sizes.books, rates, seconds)
     return rows
 
