@@ -157,6 +157,7 @@ class Side:
     rate_book: int
     reading_book: int
     flip: int = field(default=0)
+    listed: Any = None  # the /reviews message whose Next is pressed
 
 
 def _rename(path: Path, guild: int, placeholder: int, user: int) -> None:
@@ -360,6 +361,7 @@ class Scene:
         messages it holds in a channel, which would otherwise weigh on the later commands."""
         for side in self.sides:
             side.channel = side.guild.create_text_channel(name.strip("/").replace(" ", "-"))
+            side.listed = None
 
 
 def _quiet(bot: BookClubBot) -> None:
@@ -407,16 +409,17 @@ async def scale_bot(setting: str | None, share: float | None) -> AsyncIterator[S
                 side = Side(label, guild, channel, member, book, book + 10, reading)
                 sides.append(side)
                 commands = Commands(side)
-                first = await commands.reviews()
-                next_id = _custom_id(first.response.components, "rv:nav:n:")
                 # Pressed by another member: the list stays at page 1 and the presser gets a copy
                 # of page 2 (the owner's press would move the list on, and the next press with it).
                 viewer = guild.add_member(env.create_user(f"{label}-viewer"))
 
                 async def next_page(
-                    viewer: Any = viewer, first: Any = first, next_id: str = next_id
+                    viewer: Any = viewer, side: Side = side, commands: Commands = commands
                 ) -> object:
-                    return await viewer.click(first.response, custom_id=next_id)
+                    if side.listed is None:  # a list posted by the current bot, in the current channel
+                        side.listed = (await commands.reviews()).response
+                    next_id = _custom_id(side.listed.components, "rv:nav:n:")
+                    return await viewer.click(side.listed, custom_id=next_id)
 
                 for name, action in (
                     ("/book show", commands.book_show),
