@@ -249,6 +249,12 @@ async def test_a_long_title_counts_its_words_past_one_byte(db: Database) -> None
     with sqlite3.connect(db.path) as conn:
         key = conn.execute("SELECT ac_key FROM books_ac_key WHERE book_id = ?", (long.book_id,)).fetchone()[0]
     assert key == (131 + 2) * 2**40 + long.book_id
+    # Three bytes (16,384 words and more): counted as the most a key reads, 16,383 a column.
+    longest = await upsert_book(db, BookData(title=" ".join(["w"] * 20_000) + " Zephyr", authors=("E F",)))
+    assert await now(db, "zephyr", None) == [short.book_id, long.book_id, longest.book_id]
+    await db.execute("UPDATE books SET authors = 'G H I' WHERE book_id = ?", (longest.book_id,))
+    assert index_problems(db.path) == []
+    await db.execute("DELETE FROM books WHERE book_id = ?", (longest.book_id,))
     assert index_problems(db.path) == []
 
 

@@ -25,7 +25,8 @@ CREATE VIRTUAL TABLE books_ac USING fts5 (
 
 -- A book's token count is what `books_fts` counted for it (its docsize row holds one varint per
 -- column: title, authors). Varints of one or two bytes are read (up to 16,383 tokens a column);
--- a longer column counts as 16,383.
+-- a longer column counts as 16,383, and when it is the title the authors count so too (their
+-- varint cannot be found without reading the title's). Either way the same key is read back on delete.
 CREATE VIEW books_ac_key (book_id, ac_key) AS
 SELECT id, id + 1099511627776 * (
     CASE WHEN b1 < 128 THEN b1 WHEN b2 < 128 THEN (b1 - 128) * 128 + b2 ELSE 16383 END
