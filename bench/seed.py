@@ -273,7 +273,7 @@ def fill(conn: sqlite3.Connection, s: Sizes) -> None:
 
 
 def after_fill(conn: sqlite3.Connection) -> None:
-    """The per-member shelf counts of migration 0014 (its triggers keep them while the seed inserts;
+    """The per-member shelf counts of migration 0015 (its triggers keep them while the seed inserts;
     set once more here from a recount, so the seed also builds on a schema without the triggers)."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(member_stats)")}
     if "shelf_read" in columns:

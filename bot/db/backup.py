@@ -140,7 +140,7 @@ _MEMBER_STATS_RECOUNT = """
        {shelves}
     LIMIT 20
 """
-# The per-member shelf counts of migration 0014 (a copy made before it has none to check).
+# The per-member shelf counts of migration 0015 (a copy made before it has none to check).
 _MEMBER_SHELF_RECOUNT = """
        OR coalesce(m.shelf_want_to_read, 0) <> coalesce(sh.wtr, 0)
        OR coalesce(m.shelf_currently_reading, 0) <> coalesce(sh.cr, 0)

@@ -123,7 +123,7 @@ async def delete_entry_in(conn: aiosqlite.Connection, guild_id: int, user_id: in
     await run_steps(conn, delete_entry_steps(guild_id, user_id, book_id))
 
 
-# The member_stats column counting each shelf's books (kept by the triggers of migration 0014).
+# The member_stats column counting each shelf's books (kept by the triggers of migration 0015).
 MEMBER_SHELF_STAT = {
     "want-to-read": "shelf_want_to_read",
     "currently-reading": "shelf_currently_reading",

@@ -1,5 +1,5 @@
 """Issue #14's write path: `Database.run_write` (one hand-off), steps, the per-member shelf counts of
-migration 0014 against a recount under random operations, and recompute_member_stats' index."""
+migration 0015 against a recount under random operations, and recompute_member_stats' index."""
 
 from __future__ import annotations
 
@@ -193,11 +193,11 @@ async def test_the_recount_catches_a_wrong_member_shelf_count(db: Database) -> N
         conn.close()
 
 
-async def test_migration_0014_counts_the_shelves_already_there(
+async def test_migration_0015_counts_the_shelves_already_there(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     everything = load_migrations()
-    before = [m for m in everything if m.version < 14]
+    before = [m for m in everything if m.version < 15]
     monkeypatch.setattr(database, "load_migrations", lambda: before)
     path = tmp_path / "old.sqlite3"
     db = await open_database(path)
