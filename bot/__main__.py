@@ -21,7 +21,7 @@ from bot.books.enrich import build_enricher
 from bot.books.service import build_book_service, user_agent
 from bot.client import BookClubBot
 from bot.config import Settings, describe_settings, explain
-from bot.db import open_database
+from bot.db import open_configured
 from bot.db.lock import DatabaseLock
 from bot.errors import DatabaseError
 from bot.logs import JsonFormatter
@@ -110,10 +110,11 @@ async def run(settings: Settings, *, sync_only: bool = False) -> None:
             metrics = ops_metrics.PrometheusTelemetry(__version__)
         else:
             log.warning("%s; /metrics answers 501 until then, /healthz works", ops_metrics.INSTALL_HINT)
-    db = await open_database(settings.database_path, telemetry=metrics or NO_TELEMETRY)
-    lock = DatabaseLock(settings.database_path)
+    db = await open_configured(settings, telemetry=metrics or NO_TELEMETRY)
+    # The SQLite file's lock keeps a second bot off it; PostgreSQL takes several processes.
+    lock = DatabaseLock(settings.database_path) if db.dialect == "sqlite" else None
     try:
-        if not sync_only:  # a sync next to a running bot only rewrites the commands' hash
+        if lock is not None and not sync_only:  # a sync next to a running bot only rewrites the hash
             lock.acquire()
         timeout = aiohttp.ClientTimeout(total=settings.http_timeout)
         async with aiohttp.ClientSession(
@@ -135,7 +136,8 @@ async def run(settings: Settings, *, sync_only: bool = False) -> None:
             await db.checkpoint()  # the database file is complete on its own after a stop
     finally:
         await db.close()
-        lock.release()
+        if lock is not None:
+            lock.release()
 
 
 async def serve(

@@ -207,7 +207,7 @@ async def member_positions(
         SELECT sh.user_id, {POSITION} AS position
         FROM shelves AS sh
         WHERE sh.guild_id = :guild AND sh.book_id = :book AND sh.shelf IN ('currently-reading', 'read')
-          AND (:users IS NULL OR sh.user_id IN (SELECT value FROM json_each(:users)))
+          AND (CAST(:users AS TEXT) IS NULL OR sh.user_id IN (SELECT CAST(value AS BIGINT) FROM json_each(:users)))
     """
     users = None if user_ids is None else json.dumps(list(user_ids))
     rows = await rows_of(source, query, _units(read) | {"users": users})

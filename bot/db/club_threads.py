@@ -38,7 +38,7 @@ async def pending_adds(
         JOIN club_sections AS s ON s.read_id = m.read_id AND s.number = m.number
         WHERE m.state = 'pending' AND r.status = 'active' AND r.channel_gone_at IS NULL
           AND (:read IS NULL OR m.read_id = :read)
-          AND (:users IS NULL OR m.user_id IN (SELECT value FROM json_each(:users)))
+          AND (CAST(:users AS TEXT) IS NULL OR m.user_id IN (SELECT CAST(value AS BIGINT) FROM json_each(:users)))
         ORDER BY m.read_id, m.number, m.user_id
     """
     users = None if user_ids is None else json.dumps(list(user_ids))

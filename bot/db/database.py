@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import aiosqlite
 
@@ -62,10 +62,17 @@ class Migration:
     sql: str
 
 
-def load_migrations() -> list[Migration]:
-    """The numbered migration files shipped with the package, in order."""
+Dialect = Literal["sqlite", "postgres"]
+
+
+def load_migrations(dialect: Dialect = "sqlite") -> list[Migration]:
+    """The numbered migration files of one backend shipped with the package, in order.
+
+    `migrations/sqlite/` and `migrations/postgres/` are numbered alike: version N means the same
+    schema on both, so a database migrated to N on either serves the same `bot/db` functions.
+    """
     found: list[Migration] = []
-    for entry in resources.files("bot.db").joinpath("migrations").iterdir():
+    for entry in resources.files("bot.db").joinpath("migrations", dialect).iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
@@ -77,7 +84,12 @@ def load_migrations() -> list[Migration]:
 
 
 class Database:
-    """The bot's SQLite database. Build with `open_database`; close with `close()`."""
+    """The bot's SQLite database. Build with `open_database`; close with `close()`.
+
+    `bot.db.postgres.PostgresDatabase` implements the same interface on PostgreSQL.
+    """
+
+    dialect: Dialect = "sqlite"
 
     def __init__(
         self,
@@ -207,6 +219,23 @@ class Database:
     async def close(self) -> None:
         await self._reader.close()
         await self._writer.close()
+
+
+def dialect_of(handle: Database | aiosqlite.Connection) -> Dialect:
+    """Which backend a database or a transaction's connection speaks, for the few queries that differ."""
+    return "postgres" if getattr(handle, "dialect", "sqlite") == "postgres" else "sqlite"
+
+
+async def lock_key(conn: aiosqlite.Connection, *parts: object) -> None:
+    """Serialise read-then-write transactions on one key (e.g. a member's rating of a book).
+
+    On SQLite nothing to do: `BEGIN IMMEDIATE` already runs one writer at a time. On PostgreSQL,
+    where transactions of several processes run side by side, a transaction-scoped advisory lock on
+    the key makes a second writer wait until the first commits, so neither loses the other's update.
+    """
+    locker = getattr(conn, "lock_key", None)
+    if locker is not None:
+        await locker(":".join(str(part) for part in parts))
 
 
 async def _connect(path: Path, *, readonly: bool) -> aiosqlite.Connection:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.db.database import Database, db_time
+from bot.db.database import Database, db_time, lock_key
 
 BOOK_STAT_COLUMNS = frozenset(
     {
@@ -52,7 +52,7 @@ async def _bump(
         raise ValueError(f"not a {table} column: {sorted(unknown)}")
     columns = ", ".join(changed)
     marks = ", ".join("?" for _ in changed)
-    updates = ", ".join(f"{column} = {column} + excluded.{column}" for column in changed)
+    updates = ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in changed)
     query = f"""
         INSERT INTO {table} ({key[0]}, {key[1]}, {columns}) VALUES (?, ?, {marks})
         ON CONFLICT ({key[0]}, {key[1]}) DO UPDATE SET {updates}
@@ -111,8 +111,11 @@ async def write_rating_in(
 ) -> RatingWrite | None:
     """Set (or, with None, remove) a rating and its aggregates inside a transaction.
 
-    Returns None when the book is not in the catalogue (nothing written).
+    Returns None when the book is not in the catalogue (nothing written). The member's rating of
+    the book is locked first: a second process rating it at the same time waits, then reads this
+    one's rating as `previous`, so the aggregates never lose or double an update.
     """
+    await lock_key(conn, "rating", guild_id, book_id, user_id)
     query = """
         SELECT b.title, r.stars_x2
         FROM books AS b

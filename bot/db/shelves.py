@@ -114,14 +114,14 @@ async def shelf_page(
     query = f"""
         SELECT {_SHELVED_COLUMNS}, count(*) OVER () AS total
         FROM shelves AS s JOIN books AS b ON b.book_id = s.book_id
-        WHERE s.guild_id = ? AND s.user_id = ? AND (? IS NULL OR s.shelf = ?)
+        WHERE s.guild_id = ? AND s.user_id = ? AND (CAST(? AS TEXT) IS NULL OR s.shelf = ?)
         ORDER BY s.added_at DESC, s.book_id DESC
         LIMIT ? OFFSET ?
     """
     rows = await db.fetchall(query, (guild_id, user_id, shelf, shelf, limit, offset))
     if not rows and offset:
         total = await db.fetchval(
-            "SELECT count(*) FROM shelves WHERE guild_id = ? AND user_id = ? AND (? IS NULL OR shelf = ?)",
+            "SELECT count(*) FROM shelves WHERE guild_id = ? AND user_id = ? AND (CAST(? AS TEXT) IS NULL OR shelf = ?)",
             (guild_id, user_id, shelf, shelf),
         )
         return [], int(total)
