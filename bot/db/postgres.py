@@ -170,8 +170,10 @@ def translate(query: str) -> tuple[str, tuple[str, ...] | None, int]:
         raise ValueError(f"a statement mixes ? and :name parameters: {query!r}")
     returning = _RETURNING.search(text)
     if ignore:
-        tail = " ON CONFLICT DO NOTHING "
-        text = text[: returning.start()] + tail + text[returning.start() :] if returning else text + tail
+        tail = " ON CONFLICT DO NOTHING"
+        text = (
+            text[: returning.start()] + tail + " " + text[returning.start() :] if returning else text + tail
+        )
     insert = _INSERT_INTO.match(text)
     if insert and not returning and insert.group(1) in _GENERATED_IDS:
         text += f" RETURNING {_GENERATED_IDS[insert.group(1)]} AS lastrowid"
@@ -447,6 +449,6 @@ _FTS_TERM = re.compile(r'"([^"]*)"(\*?)')
 def tsquery_from_fts(match: str) -> str:
     """The PostgreSQL text-search query of a safe FTS5 query (`"word" "prefix"*`): every term
     required, a starred one as a prefix. Terms are runs of letters and digits, so nothing in them
-    has a meaning to `to_tsquery`; folding (unaccent) is applied in SQL by `bookclub_fold`."""
+    has a meaning to `to_tsquery`; folding is applied in SQL by `bookclub_fold` (migration 0002)."""
     terms = [f"{word}:*" if star else word for word, star in _FTS_TERM.findall(match) if word]
     return " & ".join(terms) if terms else "''"

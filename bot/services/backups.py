@@ -183,6 +183,9 @@ class Backups:
             log.warning("could not read the record of the last backup", exc_info=True)
         if self.folder is None:
             return
+        if self.db.dialect != "sqlite":
+            log.warning("BACKUP_DIR is ignored on PostgreSQL (DATABASE_URL): back it up with pg_dump")
+            return
         problem = await asyncio.to_thread(self.check_folder)
         if problem is not None:
             self.error, self.error_at = problem, self.clock()
