@@ -1,8 +1,8 @@
 """Shared fixtures: settings on a temporary database, the real bot under simcord, a small club.
 
-The `db`, `services` and `cogs` tests run on both backends: their `db` (or `club`) fixture is
-parametrised `[sqlite]` / `[postgres]` (see `pytest_generate_tests`); a test inherently about
-SQLite (its file, WAL, backups) says `@pytest.mark.sqlite_only`.
+The tests of BOTH_BACKENDS run on both backends: their `db` (or `club`) fixture is parametrised
+`[sqlite]` / `[postgres]` (see `pytest_generate_tests`); a test inherently about SQLite (its file,
+WAL, backups) says `@pytest.mark.sqlite_only`.
 """
 
 from __future__ import annotations
@@ -84,7 +84,9 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 
 
-# Test folders whose database-using tests run on both backends.
+# Test folders whose database-using tests run on both backends. tests/services and tests/cogs are
+# next: on PostgreSQL some of their queries still fail (see the branch's report), so they run on
+# SQLite only until those are fixed.
 BOTH_BACKENDS = ("tests/db/",)
 _PG_SKIPPED: list[str] = []
 
