@@ -269,7 +269,7 @@ async def update_job(
 ) -> None:
     query = """
         UPDATE import_jobs SET rows_done = max(rows_done, ?), added = ?, updated = ?, unchanged = ?,
-               skipped = ?, finished_at = ?, status = CASE WHEN ? IS NULL THEN status ELSE 'done' END
+               skipped = ?, finished_at = ?, status = CASE WHEN CAST(? AS TEXT) IS NULL THEN status ELSE 'done' END
         WHERE job_id = ?
     """
     params = (rows_done, added, updated, unchanged, skipped, finished_at, finished_at, job_id)

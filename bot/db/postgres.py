@@ -123,10 +123,12 @@ def _rewrite_calls(text: str) -> str:
         elif name == "group_concat":
             out.append(f"string_agg(({inner[0].strip()})::text, ',')")
         elif len(inner) > 1:
-            # SQLite's scalar min/max are NULL when any argument is; LEAST/GREATEST skip NULLs.
+            # SQLite's scalar min/max are NULL when any argument is; LEAST/GREATEST skip NULLs, so
+            # a NULL is added back. The call comes first so that PostgreSQL types its parameters
+            # from the other arguments (the callers compare numbers).
             nulls = " OR ".join(f"({arg.strip()}) IS NULL" for arg in inner)
             function = "LEAST(" if name == "min" else "GREATEST("
-            out.append(f"(CASE WHEN {nulls} THEN NULL ELSE {function}{','.join(inner)}) END)")
+            out.append(f"({function}{','.join(inner)}) + CASE WHEN {nulls} THEN NULL ELSE 0 END)")
         else:
             out.append(f"{match.group(1)}({inner[0]})")
         position = end
@@ -147,8 +149,6 @@ def translate(query: str) -> tuple[str, tuple[str, ...] | None, int]:
         text = _INSERT_OR_IGNORE.sub("INSERT INTO", text)
     text = text.replace(_NOW, "bookclub_now()")
     text = _NOCASE.sub(r"lower(\1)", text)
-    if _SCALAR_MIN_MAX.search(text) or _GROUP_CONCAT.search(text):
-        text = _rewrite_calls(text)
     names: list[str] = []
     positional = 0
 
@@ -166,6 +166,9 @@ def translate(query: str) -> tuple[str, tuple[str, ...] | None, int]:
         return token
 
     text = _TOKENS.sub(replace, text)
+    # After numbering: a rewrite that repeats an argument repeats its $n, never adds a parameter.
+    if _SCALAR_MIN_MAX.search(text) or _GROUP_CONCAT.search(text):
+        text = _rewrite_calls(text)
     if names and positional:
         raise ValueError(f"a statement mixes ? and :name parameters: {query!r}")
     returning = _RETURNING.search(text)

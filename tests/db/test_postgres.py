@@ -56,7 +56,12 @@ def test_placeholders_are_translated_once_and_literals_left_alone() -> None:
     )
     assert translate("INSERT INTO books (title) VALUES (?)")[0].endswith("RETURNING book_id AS lastrowid")
     # SQLite's two-argument min is NULL when either side is; LEAST would skip the NULL.
-    assert "IS NULL THEN NULL ELSE LEAST(" in translate("SELECT min(?, 3)")[0]
+    assert (
+        translate("SELECT min(?, 3)")[0]
+        == "SELECT (LEAST($1, 3) + CASE WHEN ($1) IS NULL OR (3) IS NULL THEN NULL ELSE 0 END)"
+    )
+    # A rewrite repeating an argument repeats its number: still one parameter.
+    assert translate("UPDATE t SET a = max(a, ?) WHERE b = ?")[2] == 2
     assert translate.cache_info().currsize > 0
 
 
