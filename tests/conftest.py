@@ -84,9 +84,8 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 
 
-# Test folders whose database-using tests run on both backends. tests/cogs is next (not yet run on
-# PostgreSQL); until then its tests run on SQLite only.
-BOTH_BACKENDS = ("tests/db/", "tests/services/")
+# Test folders whose database-using tests run on both backends.
+BOTH_BACKENDS = ("tests/db/", "tests/services/", "tests/cogs/")
 _PG_SKIPPED: list[str] = []
 
 

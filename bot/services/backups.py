@@ -101,6 +101,8 @@ class Backups:
 
     async def backup(self, path: Path | None = None) -> BackupRecord:
         """A consistent copy of the database now; raises OSError, sqlite3.Error or DatabaseError."""
+        if self.db.dialect != "sqlite":
+            raise DatabaseError("backups copy the SQLite file; on PostgreSQL use pg_dump")
         target = self.target_for(path)
         started = time.perf_counter()
         telemetry = self.db.telemetry

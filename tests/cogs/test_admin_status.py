@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import discord
+import pytest
 import simcord
 
 from tests.components import text_of
@@ -19,6 +20,7 @@ def make_owner(club: Club) -> simcord.MemberActor:
     return owner
 
 
+@pytest.mark.sqlite_only  # it takes a backup, which copies the SQLite file
 async def test_an_owner_sees_the_state_of_the_installation(club: Club, tmp_path: Path) -> None:
     owner = make_owner(club)
     logging.getLogger("bot.tree").error("error %s in %s", "c0ffee42", "rate", extra={"error_id": "c0ffee42"})
@@ -45,6 +47,7 @@ async def test_others_are_refused(club: Club) -> None:
     assert result.response.content == "Only the bot's owners (OWNER_IDS) can run this command."
 
 
+@pytest.mark.sqlite_only  # it takes a backup, which copies the SQLite file
 async def test_about_shows_the_last_backup_to_owners_only(club: Club, tmp_path: Path) -> None:
     owner = make_owner(club)
     alice = await club.alice.slash(club.channel, "about")
