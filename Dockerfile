@@ -10,7 +10,7 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY cogs ./cogs
 RUN python -m venv /opt/venv \
-    && /opt/venv/bin/pip install ".[metrics]"
+    && /opt/venv/bin/pip install ".[metrics,postgres]"
 
 FROM python:3.12-slim
 LABEL org.opencontainers.image.title="bookclub-bot" \

@@ -1,4 +1,5 @@
-"""Entry point: `python -m bot` runs the bot; `sync`, `backup`, `restore` and `--version` do one thing and exit."""
+"""Entry point: `python -m bot` runs the bot; `sync`, `backup`, `restore`, `migrate-to-postgres` and
+`--version` do one thing and exit."""
 
 from __future__ import annotations
 
@@ -21,12 +22,13 @@ from bot.books.enrich import build_enricher
 from bot.books.service import build_book_service, user_agent
 from bot.client import BookClubBot
 from bot.config import Settings, describe_settings, explain
-from bot.db import open_database
+from bot.db import open_configured
 from bot.db.lock import DatabaseLock
 from bot.errors import DatabaseError
 from bot.logs import JsonFormatter
 from bot.ops import metrics as ops_metrics
 from bot.ops.commands import backup_command, restore_command
+from bot.ops.migrate import migrate_command
 from bot.ops.server import OpsServer, PortInUse, snapshot
 from bot.ops.shutdown import GracefulStop
 from bot.telemetry import NO_TELEMETRY
@@ -34,7 +36,8 @@ from bot.telemetry import NO_TELEMETRY
 log = logging.getLogger("bot")
 
 USAGE = (
-    "usage: python -m bot [run|sync] | backup [PATH] | restore PATH | --version   "
+    "usage: python -m bot [run|sync] | backup [PATH] | restore PATH | "
+    "migrate-to-postgres SQLITE_PATH DATABASE_URL | --version   "
     "(python -m bot --help lists the settings)"
 )
 
@@ -43,6 +46,7 @@ COMMANDS = (
     ("sync", "log in, sync the slash commands with Discord, and exit"),
     ("backup [PATH]", "copy the database, even while the bot runs, to PATH or a dated file in BACKUP_DIR"),
     ("restore PATH", "replace the database by the backup at PATH (the bot must be stopped)"),
+    ("migrate-to-postgres SQLITE_PATH DATABASE_URL", "copy a SQLite database into an empty PostgreSQL one"),
     ("--version", "print the version and exit"),
 )
 
@@ -52,6 +56,7 @@ def help_text() -> str:
     lines = [
         "usage: python -m bot [run|sync]",
         "       python -m bot backup [PATH] | restore PATH | --version",
+        "       python -m bot migrate-to-postgres SQLITE_PATH DATABASE_URL",
     ]
     lines += ["", "commands:"]
     lines += [f"  {name:<15}{meaning}" for name, meaning in COMMANDS]
@@ -110,10 +115,11 @@ async def run(settings: Settings, *, sync_only: bool = False) -> None:
             metrics = ops_metrics.PrometheusTelemetry(__version__)
         else:
             log.warning("%s; /metrics answers 501 until then, /healthz works", ops_metrics.INSTALL_HINT)
-    db = await open_database(settings.database_path, telemetry=metrics or NO_TELEMETRY)
-    lock = DatabaseLock(settings.database_path)
+    db = await open_configured(settings, telemetry=metrics or NO_TELEMETRY)
+    # The SQLite file's lock keeps a second bot off it; PostgreSQL takes several processes.
+    lock = DatabaseLock(settings.database_path) if db.dialect == "sqlite" else None
     try:
-        if not sync_only:  # a sync next to a running bot only rewrites the commands' hash
+        if lock is not None and not sync_only:  # a sync next to a running bot only rewrites the hash
             lock.acquire()
         timeout = aiohttp.ClientTimeout(total=settings.http_timeout)
         async with aiohttp.ClientSession(
@@ -135,7 +141,8 @@ async def run(settings: Settings, *, sync_only: bool = False) -> None:
             await db.checkpoint()  # the database file is complete on its own after a stop
     finally:
         await db.close()
-        lock.release()
+        if lock is not None:
+            lock.release()
 
 
 async def serve(
@@ -171,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if (args[:1] == ["backup"] and len(args) <= 2) or (args[:1] == ["restore"] and len(args) == 2):
         return maintenance(args)
+    if args[:1] == ["migrate-to-postgres"] and len(args) == 3:
+        return migrate(Path(args[1]), args[2])
     if args not in ([], ["run"], ["sync"]):
         print(USAGE, file=sys.stderr)
         return 2
@@ -201,6 +210,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         log.info("stopped")
     return 0
+
+
+def migrate(source: Path, url: str) -> int:
+    """`migrate-to-postgres SQLITE_PATH DATABASE_URL`: one line per outcome; the URL's password is never printed."""
+    logging.basicConfig(level=logging.WARNING)
+    said: list[str] = []
+    code = asyncio.run(migrate_command(source, url, say=said))
+    for line in said:
+        print(line, file=sys.stderr if line.startswith("error:") else sys.stdout)
+    return code
 
 
 def maintenance(args: list[str]) -> int:

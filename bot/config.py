@@ -39,6 +39,11 @@ class Settings(BaseSettings):
         meaning="the SQLite file; its folder is created when missing",
         expected="the path of the SQLite database file",
     )
+    database_url: SecretStr | None = setting(
+        None,
+        meaning="when set, PostgreSQL (postgresql://user:password@host/db) instead of the SQLite file",
+        expected="a postgresql:// URL, or nothing for SQLite at DATABASE_PATH",
+    )
     dev_guild_id: PositiveInt | None = setting(
         None,
         meaning="when set, commands are synced to this guild at start-up (and never globally)",
@@ -189,7 +194,9 @@ class Settings(BaseSettings):
             return frozenset({value})
         return value
 
-    @field_validator("dev_guild_id", "google_books_api_key", "http_port", "backup_dir", mode="before")
+    @field_validator(
+        "dev_guild_id", "google_books_api_key", "http_port", "backup_dir", "database_url", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -199,6 +206,15 @@ class Settings(BaseSettings):
     def _not_empty(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             raise ValueError("empty")  # Path("") would be the current folder
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parts = urlsplit(value.get_secret_value().strip())
+            if parts.scheme not in ("postgresql", "postgres"):
+                raise ValueError("not a postgresql:// URL")
         return value
 
     @field_validator("log_level", mode="before")

@@ -57,7 +57,9 @@ class Admin(commands.Cog):
             guilds=len(bot.guilds),
             latency=bot.latency if math.isfinite(bot.latency) else None,
             database_path=bot.db.path,
-            database_size=await asyncio.to_thread(database_size, bot.db.path),
+            database_size=(
+                await asyncio.to_thread(database_size, bot.db.path) if bot.db.dialect == "sqlite" else None
+            ),
             backups=await backup_state(bot.backups),
             jobs=jobs,
             job_count=job_count,

@@ -1,10 +1,15 @@
-"""Shared fixtures: settings on a temporary database, the real bot under simcord, a small club."""
+"""Shared fixtures: settings on a temporary database, the real bot under simcord, a small club.
+
+The tests of BOTH_BACKENDS run on both backends: their `db` (or `club`) fixture is parametrised
+`[sqlite]` / `[postgres]` (see `pytest_generate_tests`); a test inherently about SQLite (its file,
+WAL, backups) says `@pytest.mark.sqlite_only`.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,15 +19,17 @@ import aiohttp
 import discord
 import pytest
 import simcord
+from pydantic import SecretStr
 
 from bot.books.enrich import build_enricher
 from bot.books.service import build_book_service
 from bot.client import BookClubBot
 from bot.config import Settings
-from bot.db import Database, open_database
+from bot.db import Database, open_configured
 from bot.tree import describe
 from tests.books.server import RecordedServer
 from tests.payloads import audit
+from tests.pg import PostgresServer, start_server
 
 SETTING_NAMES = tuple(name.upper() for name in Settings.model_fields)
 REPO = Path(__file__).resolve().parent.parent
@@ -77,13 +84,68 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 
 
+# Test folders whose database-using tests run on both backends.
+BOTH_BACKENDS = ("tests/db/", "tests/services/", "tests/cogs/")
+_PG_SKIPPED: list[str] = []
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`[sqlite]` and `[postgres]` for every test of BOTH_BACKENDS that uses a database."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    relative = Path(str(metafunc.definition.path)).resolve().relative_to(REPO).as_posix()
+    if not relative.startswith(BOTH_BACKENDS) or metafunc.definition.get_closest_marker("sqlite_only"):
+        return
+    metafunc.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The session's PostgreSQL server (started on first use), or why there is none."""
+    server = start_server()
+    if server.unavailable:
+        _PG_SKIPPED.append(server.unavailable)
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[Database]:
-    """A temporary SQLite database with every migration applied."""
-    database = await open_database(settings.database_path)
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[str | None]:
+    """None for SQLite; for PostgreSQL the URL of a fresh, migrated database dropped afterwards."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield None
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    if server.unavailable:
+        pytest.skip(f"PostgreSQL half skipped: {server.unavailable}")
+    url = await server.create_database()
+    try:
+        yield url
+    finally:
+        await server.drop_database(url)
+
+
+def on_backend(settings: Settings, backend: str | None) -> Settings:
+    """The settings with DATABASE_URL pointing at the test's PostgreSQL database, if it has one."""
+    if backend is None or settings.database_url is not None:
+        return settings
+    return settings.model_copy(update={"database_url": SecretStr(backend)})
+
+
+@pytest.fixture
+async def db(settings: Settings, backend: str | None) -> AsyncIterator[Database]:
+    """A temporary database with every migration applied: SQLite, or PostgreSQL for `[postgres]`."""
+    database = await open_configured(on_backend(settings, backend))
     await database.migrate()
     yield database
     await database.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _PG_SKIPPED:
+        terminalreporter.write_line(
+            f"PostgreSQL half SKIPPED: {_PG_SKIPPED[0]} — only SQLite was tested", yellow=True, bold=True
+        )
 
 
 class Clock:
@@ -160,7 +222,7 @@ class Club:
 
     async def restart(self) -> BookClubBot:
         """Replace the bot by a new one on the same database file, as a process restart would."""
-        database = await open_database(self.settings.database_path)
+        database = await open_configured(self.settings)
         self.databases.append(database)
         bot = self.build(database)
         await self.env.restart_bot(bot)
@@ -193,14 +255,19 @@ def pytest_configure(config: pytest.Config) -> None:
         "provokes_bad_payload(reason): the test makes the bot send a payload Discord would refuse on "
         "purpose, so the club fixture's payload audit is off for it",
     )
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only: the test is about SQLite itself (its file, WAL, backups): not run on PostgreSQL",
+    )
 
 
 @pytest.fixture
 async def club(
-    settings: Settings, bot_factory: BotFactory, request: pytest.FixtureRequest
+    settings: Settings, bot_factory: BotFactory, request: pytest.FixtureRequest, backend: str | None
 ) -> AsyncIterator[Club]:
     clock = Clock()
-    first_db = await open_database(settings.database_path)
+    settings = on_backend(settings, backend)
+    first_db = await open_configured(settings)
     session = aiohttp.ClientSession()
 
     def build(database: Database) -> BookClubBot:

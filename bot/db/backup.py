@@ -84,14 +84,14 @@ class CopyCheck:
 _BOOK_STATS_RECOUNT = """
     WITH r AS (
         SELECT guild_id, book_id, count(*) AS n, sum(stars_x2) AS s,
-               sum(stars_x2 / 2 = 1) AS s1, sum(stars_x2 / 2 = 2) AS s2, sum(stars_x2 / 2 = 3) AS s3,
-               sum(stars_x2 / 2 = 4) AS s4, sum(stars_x2 / 2 = 5) AS s5
+               count(*) FILTER (WHERE stars_x2 / 2 = 1) AS s1, count(*) FILTER (WHERE stars_x2 / 2 = 2) AS s2, count(*) FILTER (WHERE stars_x2 / 2 = 3) AS s3,
+               count(*) FILTER (WHERE stars_x2 / 2 = 4) AS s4, count(*) FILTER (WHERE stars_x2 / 2 = 5) AS s5
         FROM ratings GROUP BY guild_id, book_id
     ),
     v AS (SELECT guild_id, book_id, count(*) AS n FROM reviews GROUP BY guild_id, book_id),
     sh AS (
-        SELECT guild_id, book_id, sum(shelf = 'want-to-read') AS wtr, sum(shelf = 'currently-reading') AS cr,
-               sum(shelf = 'read') AS rd, sum(shelf = 'did-not-finish') AS dnf
+        SELECT guild_id, book_id, count(*) FILTER (WHERE shelf = 'want-to-read') AS wtr, count(*) FILTER (WHERE shelf = 'currently-reading') AS cr,
+               count(*) FILTER (WHERE shelf = 'read') AS rd, count(*) FILTER (WHERE shelf = 'did-not-finish') AS dnf
         FROM shelves GROUP BY guild_id, book_id
     ),
     k AS (

@@ -12,7 +12,8 @@ import sqlite3
 
 import aiosqlite
 
-from bot.db.database import Database
+from bot.db.database import Database, dialect_of
+from bot.db.postgres import tsquery_from_fts
 from bot.db.stats import STATS_COLUMNS, stats_from_row
 from bot.models.books import Book, BookData
 from bot.models.stats import BookStats
@@ -130,13 +131,23 @@ async def search_books(
     match = fts_query(text)
     if match is None:
         return []
-    query = f"""
-        SELECT {", ".join("b." + c.strip() for c in _COLUMNS.split(","))}
-        FROM books_fts JOIN books AS b ON b.book_id = books_fts.rowid
-        WHERE books_fts MATCH :match AND {_VISIBLE}
-        ORDER BY books_fts.rank
-        LIMIT :limit
-    """
+    if dialect_of(db) == "postgres":
+        query = f"""
+            SELECT {", ".join("b." + c.strip() for c in _COLUMNS.split(","))}
+            FROM books AS b, to_tsquery('simple', bookclub_fold(:match)) AS q
+            WHERE b.search @@ q AND {_VISIBLE}
+            ORDER BY ts_rank(b.search, q) DESC, b.book_id
+            LIMIT :limit
+        """
+        match = tsquery_from_fts(match)
+    else:
+        query = f"""
+            SELECT {", ".join("b." + c.strip() for c in _COLUMNS.split(","))}
+            FROM books_fts JOIN books AS b ON b.book_id = books_fts.rowid
+            WHERE books_fts MATCH :match AND {_VISIBLE}
+            ORDER BY books_fts.rank
+            LIMIT :limit
+        """
     rows = await db.fetchall(query, {"match": match, "limit": limit, "guild": guild_id})
     return [book_from_row(row) for row in rows]
 
@@ -147,6 +158,19 @@ AUTOCOMPLETE_QUERY = f"""
     FROM books_ac JOIN books AS b ON b.book_id = books_ac.rowid % {1 << 40}
     WHERE books_ac MATCH :match AND {_VISIBLE}
     ORDER BY books_ac.rowid
+    LIMIT :limit
+"""
+
+_PG_CANDIDATES = 500
+_PG_AUTOCOMPLETE_QUERY = f"""
+    SELECT {", ".join("m." + c.strip() for c in _COLUMNS.split(","))}
+    FROM (
+        SELECT b.*, length(b.search) AS words
+        FROM books AS b, to_tsquery('simple', bookclub_fold(:match)) AS q
+        WHERE b.search @@ q LIMIT :candidates
+    ) AS m
+    WHERE (m.import_guild_id IS NULL OR m.import_guild_id = :guild)
+    ORDER BY m.words, m.book_id
     LIMIT :limit
 """
 
@@ -165,7 +189,20 @@ async def autocomplete_books(
     match = fts_query(text)
     if match is None:
         return []
-    rows = await db.fetchall(AUTOCOMPLETE_QUERY, {"match": match, "limit": limit, "guild": guild_id})
+    if dialect_of(db) == "postgres":
+        # No books_ac there: the full-text index, a bounded candidate set, then the same order as
+        # SQLite's as near as a tsvector tells it (fewest distinct words, then the older book).
+        rows = await db.fetchall(
+            _PG_AUTOCOMPLETE_QUERY,
+            {
+                "match": tsquery_from_fts(match),
+                "candidates": _PG_CANDIDATES,
+                "limit": limit,
+                "guild": guild_id,
+            },
+        )
+    else:
+        rows = await db.fetchall(AUTOCOMPLETE_QUERY, {"match": match, "limit": limit, "guild": guild_id})
     return [book_from_row(row) for row in rows]
 
 
@@ -227,6 +264,7 @@ _UNIQUE = ("ol_work_id", "isbn13")
 
 # What a provider's data replaces in a provisional row; its identifiers only fill gaps, since
 # they are how the row was matched.
+_NUMBERS = ("pages",)
 _DESCRIPTIVE = (
     "authors",
     "subtitle",
@@ -258,9 +296,11 @@ async def complete_book_in(conn: aiosqlite.Connection, book_id: int, data: BookD
             new = f"""CASE WHEN EXISTS (
                 SELECT 1 FROM books AS o WHERE o.{name} = :{name} AND o.book_id <> :book_id
             ) THEN NULL ELSE :{name} END"""
-        kept = f"coalesce(nullif({name}, ''), {new})"
+        # A blank text counts as missing; `pages` is a number (never blank; PostgreSQL refuses '').
+        text = name not in _NUMBERS
+        kept = f"coalesce(nullif({name}, ''), {new})" if text else f"coalesce({name}, {new})"
         if name in _DESCRIPTIVE:
-            replaced = f"coalesce(nullif({new}, ''), {name})"
+            replaced = f"coalesce(nullif({new}, ''), {name})" if text else f"coalesce({new}, {name})"
             kept = f"CASE WHEN import_guild_id IS NULL THEN {kept} ELSE {replaced} END"
         fills.append(f"{name} = {kept}")
     fills.append("title = CASE WHEN import_guild_id IS NULL OR :title = '' THEN title ELSE :title END")

@@ -207,7 +207,7 @@ async def member_positions(
         SELECT sh.user_id, {POSITION} AS position
         FROM shelves AS sh
         WHERE sh.guild_id = :guild AND sh.book_id = :book AND sh.shelf IN ('currently-reading', 'read')
-          AND (:users IS NULL OR sh.user_id IN (SELECT value FROM json_each(:users)))
+          AND (CAST(:users AS TEXT) IS NULL OR sh.user_id IN (SELECT CAST(value AS BIGINT) FROM json_each(:users)))
     """
     users = None if user_ids is None else json.dumps(list(user_ids))
     rows = await rows_of(source, query, _units(read) | {"users": users})
@@ -303,7 +303,7 @@ async def end_read(db: Database, read: ClubRead, end_date: date, now: str) -> Pa
     """Record who read along and who finished, the club's ratings, and close the read; None if it was not active."""
     readers = f"""
         INSERT INTO club_read_readers (read_id, user_id, finished)
-        SELECT :read, sh.user_id, {POSITION} >= coalesce(:read_pages, 100)
+        SELECT :read, sh.user_id, CAST(({POSITION} >= coalesce(:read_pages, 100)) AS INTEGER)
         FROM shelves AS sh
         WHERE sh.guild_id = :guild AND sh.book_id = :book AND sh.shelf IN ('currently-reading', 'read')
     """
@@ -339,7 +339,7 @@ async def finished_names(db: Database, read_id: int, *, limit: int) -> list[str]
         JOIN club_reads AS r ON r.read_id = rr.read_id
         LEFT JOIN members AS m ON m.guild_id = r.guild_id AND m.user_id = rr.user_id
         WHERE rr.read_id = ? AND rr.finished = 1
-        ORDER BY name COLLATE NOCASE
+        ORDER BY lower(coalesce(m.display_name, '<@' || rr.user_id || '>'))
         LIMIT ?
     """
     return [row["name"] for row in await db.fetchall(query, (read_id, limit))]

@@ -21,7 +21,7 @@ async def queue_adds_in(
         VALUES (?, ?, ?, 'pending', ?)
         ON CONFLICT (read_id, number, user_id) DO UPDATE
             SET state = 'pending', error = NULL, updated_at = excluded.updated_at
-            WHERE state = 'refused'
+            WHERE club_thread_members.state = 'refused'
     """
     if reached:
         await conn.executemany(query, [(read_id, number, user_id, now) for number, user_id in reached])
@@ -37,8 +37,8 @@ async def pending_adds(
         JOIN club_reads AS r ON r.read_id = m.read_id
         JOIN club_sections AS s ON s.read_id = m.read_id AND s.number = m.number
         WHERE m.state = 'pending' AND r.status = 'active' AND r.channel_gone_at IS NULL
-          AND (:read IS NULL OR m.read_id = :read)
-          AND (:users IS NULL OR m.user_id IN (SELECT value FROM json_each(:users)))
+          AND (CAST(:read AS BIGINT) IS NULL OR m.read_id = :read)
+          AND (CAST(:users AS TEXT) IS NULL OR m.user_id IN (SELECT CAST(value AS BIGINT) FROM json_each(:users)))
         ORDER BY m.read_id, m.number, m.user_id
     """
     users = None if user_ids is None else json.dumps(list(user_ids))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import aiosqlite
 
@@ -39,12 +39,27 @@ Statement = tuple[str, Params]
 Steps = Generator[Statement, list[sqlite3.Row], T]
 
 
+# The statement `lock_step` yields: not SQL, but "serialise this transaction on this key" (see
+# `lock_key`), which each way of running steps carries out for its backend.
+_LOCK_KEY = "-- lock key"
+
+
+def lock_step(*parts: object) -> Statement:
+    """A step that locks a key for the rest of the transaction (e.g. a member's rating of a book),
+    so a read-then-write on it never loses a concurrent update from another process."""
+    return _LOCK_KEY, (":".join(str(part) for part in parts),)
+
+
 def drive(steps: Steps[T], conn: sqlite3.Connection) -> T:
-    """Run `steps` on a plain sqlite3 connection (in the thread that owns it)."""
+    """Run `steps` on a plain sqlite3 connection (in the thread that owns it).
+
+    A lock step needs nothing here: the transaction holds `BEGIN IMMEDIATE`, so it is the only writer.
+    """
     try:
         statement = next(steps)
         while True:
-            statement = steps.send(conn.execute(*statement).fetchall())
+            rows = [] if statement[0] is _LOCK_KEY else conn.execute(*statement).fetchall()
+            statement = steps.send(rows)
     except StopIteration as done:
         return done.value  # type: ignore[no-any-return]
 
@@ -54,7 +69,11 @@ async def run_steps(conn: aiosqlite.Connection, steps: Steps[T]) -> T:
     try:
         statement = next(steps)
         while True:
-            rows = list(await conn.execute_fetchall(*statement))
+            if statement[0] is _LOCK_KEY:
+                await lock_key(conn, *statement[1])
+                rows: list[sqlite3.Row] = []
+            else:
+                rows = list(await conn.execute_fetchall(*statement))
             statement = steps.send(rows)
     except StopIteration as done:
         return done.value  # type: ignore[no-any-return]
@@ -104,10 +123,17 @@ class Migration:
     sql: str
 
 
-def load_migrations() -> list[Migration]:
-    """The numbered migration files shipped with the package, in order."""
+Dialect = Literal["sqlite", "postgres"]
+
+
+def load_migrations(dialect: Dialect = "sqlite") -> list[Migration]:
+    """The numbered migration files of one backend shipped with the package, in order.
+
+    `migrations/sqlite/` and `migrations/postgres/` are numbered alike: version N means the same
+    schema on both, so a database migrated to N on either serves the same `bot/db` functions.
+    """
     found: list[Migration] = []
-    for entry in resources.files("bot.db").joinpath("migrations").iterdir():
+    for entry in resources.files("bot.db").joinpath("migrations", dialect).iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
@@ -119,7 +145,12 @@ def load_migrations() -> list[Migration]:
 
 
 class Database:
-    """The bot's SQLite database. Build with `open_database`; close with `close()`."""
+    """The bot's SQLite database. Build with `open_database`; close with `close()`.
+
+    `bot.db.postgres.PostgresDatabase` implements the same interface on PostgreSQL.
+    """
+
+    dialect: Dialect = "sqlite"
 
     def __init__(
         self,
@@ -294,6 +325,23 @@ class Database:
     async def close(self) -> None:
         await self._reader.close()
         await self._writer.close()
+
+
+def dialect_of(handle: Database | aiosqlite.Connection) -> Dialect:
+    """Which backend a database or a transaction's connection speaks, for the few queries that differ."""
+    return "postgres" if getattr(handle, "dialect", "sqlite") == "postgres" else "sqlite"
+
+
+async def lock_key(conn: aiosqlite.Connection, *parts: object) -> None:
+    """Serialise read-then-write transactions on one key (e.g. a member's rating of a book).
+
+    On SQLite nothing to do: `BEGIN IMMEDIATE` already runs one writer at a time. On PostgreSQL,
+    where transactions of several processes run side by side, a transaction-scoped advisory lock on
+    the key makes a second writer wait until the first commits, so neither loses the other's update.
+    """
+    locker = getattr(conn, "lock_key", None)
+    if locker is not None:
+        await locker(":".join(str(part) for part in parts))
 
 
 async def _connect(path: Path, *, readonly: bool) -> aiosqlite.Connection:

@@ -191,7 +191,7 @@ async def unfinished(db: Database, guild_id: int) -> Unfinished | None:
         FROM digest_posts AS p
         LEFT JOIN digest_messages AS m ON m.guild_id = p.guild_id AND m.period = p.period
         WHERE p.guild_id = ? AND p.status = 'claimed'
-        GROUP BY p.period
+        GROUP BY p.period, p.slot_at
         ORDER BY p.slot_at DESC LIMIT 1
     """
     row = await db.fetchone(query, (guild_id,))

@@ -56,7 +56,7 @@ async def books_by_title(conn: aiosqlite.Connection, titles: Iterable[str]) -> l
     """Catalogue books whose title equals one of `titles`, ignoring case (authors checked by caller)."""
     query = """
         SELECT book_id, title, authors, isbn13, isbn10 FROM books
-        WHERE title COLLATE NOCASE IN (SELECT value FROM json_each(?))
+        WHERE title COLLATE NOCASE IN (SELECT lower(value) FROM json_each(?))
         ORDER BY book_id
     """
     rows = await _rows(conn, query, (_ids(titles),))
@@ -113,19 +113,19 @@ async def member_entries(
     query = """
         SELECT book_id, shelf, added_at, started_at, finished_at, times_read, page, percent, progress_at
         FROM shelves
-        WHERE guild_id = ? AND user_id = ? AND book_id IN (SELECT value FROM json_each(?))
+        WHERE guild_id = ? AND user_id = ? AND book_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))
     """
     for row in await _rows(conn, query, (guild_id, user_id, ids)):
         entries.setdefault(row[0], MemberEntry()).shelf = ShelfEntry(*row[1:])
     query = """
         SELECT book_id, stars_x2 FROM ratings
-        WHERE guild_id = ? AND user_id = ? AND book_id IN (SELECT value FROM json_each(?))
+        WHERE guild_id = ? AND user_id = ? AND book_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))
     """
     for row in await _rows(conn, query, (guild_id, user_id, ids)):
         entries.setdefault(row[0], MemberEntry()).stars_x2 = row[1]
     query = """
         SELECT book_id, body, stars_x2, spoiler, created_at, imported FROM reviews
-        WHERE guild_id = ? AND user_id = ? AND book_id IN (SELECT value FROM json_each(?))
+        WHERE guild_id = ? AND user_id = ? AND book_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))
     """
     for row in await _rows(conn, query, (guild_id, user_id, ids)):
         entries.setdefault(row[0], MemberEntry()).review = MemberReview(
@@ -175,11 +175,11 @@ async def recompute_book_stats(conn: aiosqlite.Connection, guild_id: int, book_i
     A half star counts in its whole-star row: stars_x2 / 2 in integer division (9 → 4 stars).
     """
     query = """
-        WITH ids (book_id) AS (SELECT DISTINCT value FROM json_each(:ids)),
+        WITH ids (book_id) AS (SELECT DISTINCT CAST(value AS BIGINT) FROM json_each(:ids)),
         r AS (
             SELECT book_id, count(*) AS n, sum(stars_x2) AS s,
-                   sum(stars_x2 / 2 = 1) AS s1, sum(stars_x2 / 2 = 2) AS s2, sum(stars_x2 / 2 = 3) AS s3,
-                   sum(stars_x2 / 2 = 4) AS s4, sum(stars_x2 / 2 = 5) AS s5
+                   count(*) FILTER (WHERE stars_x2 / 2 = 1) AS s1, count(*) FILTER (WHERE stars_x2 / 2 = 2) AS s2, count(*) FILTER (WHERE stars_x2 / 2 = 3) AS s3,
+                   count(*) FILTER (WHERE stars_x2 / 2 = 4) AS s4, count(*) FILTER (WHERE stars_x2 / 2 = 5) AS s5
             FROM ratings WHERE guild_id = :guild AND book_id IN (SELECT book_id FROM ids)
             GROUP BY book_id
         ),
@@ -189,8 +189,8 @@ async def recompute_book_stats(conn: aiosqlite.Connection, guild_id: int, book_i
         ),
         s AS (
             SELECT book_id,
-                   sum(shelf = 'want-to-read') AS wtr, sum(shelf = 'currently-reading') AS cr,
-                   sum(shelf = 'read') AS rd, sum(shelf = 'did-not-finish') AS dnf
+                   count(*) FILTER (WHERE shelf = 'want-to-read') AS wtr, count(*) FILTER (WHERE shelf = 'currently-reading') AS cr,
+                   count(*) FILTER (WHERE shelf = 'read') AS rd, count(*) FILTER (WHERE shelf = 'did-not-finish') AS dnf
             FROM shelves WHERE guild_id = :guild AND book_id IN (SELECT book_id FROM ids)
             GROUP BY book_id
         )
@@ -269,7 +269,7 @@ async def update_job(
 ) -> None:
     query = """
         UPDATE import_jobs SET rows_done = max(rows_done, ?), added = ?, updated = ?, unchanged = ?,
-               skipped = ?, finished_at = ?, status = CASE WHEN ? IS NULL THEN status ELSE 'done' END
+               skipped = ?, finished_at = ?, status = CASE WHEN CAST(? AS TEXT) IS NULL THEN status ELSE 'done' END
         WHERE job_id = ?
     """
     params = (rows_done, added, updated, unchanged, skipped, finished_at, finished_at, job_id)

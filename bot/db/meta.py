@@ -40,8 +40,8 @@ async def club_counts(db: Database, guild_id: int) -> tuple[int, int, int]:
     back to zero (rated, then unrated) stays behind in book_stats but is not counted.
     """
     query = """
-        SELECT coalesce(sum(ratings_count + reviews_count + want_to_read + currently_reading
-                            + read_count + did_not_finish > 0), 0),
+        SELECT count(*) FILTER (WHERE ratings_count + reviews_count + want_to_read + currently_reading
+                                      + read_count + did_not_finish > 0),
                coalesce(sum(ratings_count), 0), coalesce(sum(reviews_count), 0)
         FROM book_stats WHERE guild_id = ?
     """

@@ -37,7 +37,7 @@ async def shelf_counts(
     """Books per shelf for one member, and how many of the read ones were finished since `year_start`."""
     query = """
         SELECT shelf, count(*) AS books,
-               sum(shelf = 'read' AND finished_at >= ?) AS this_year
+               count(*) FILTER (WHERE shelf = 'read' AND finished_at >= ?) AS this_year
         FROM shelves WHERE guild_id = ? AND user_id = ?
         GROUP BY shelf
     """

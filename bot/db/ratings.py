@@ -13,7 +13,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.db.database import Database, Steps, db_time, run_steps
+from bot.db.database import Database, Steps, db_time, lock_step, run_steps
 
 BOOK_STAT_COLUMNS = frozenset(
     {
@@ -51,7 +51,7 @@ def bump_steps(
         raise ValueError(f"not a {table} column: {sorted(unknown)}")
     columns = ", ".join(changed)
     marks = ", ".join("?" for _ in changed)
-    updates = ", ".join(f"{column} = {column} + excluded.{column}" for column in changed)
+    updates = ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in changed)
     query = f"""
         INSERT INTO {table} ({key[0]}, {key[1]}, {columns}) VALUES (?, ?, {marks})
         ON CONFLICT ({key[0]}, {key[1]}) DO UPDATE SET {updates}
@@ -115,8 +115,11 @@ def write_rating_steps(
 ) -> Steps[RatingWrite | None]:
     """Set (or, with None, remove) a rating and its aggregates, inside a transaction.
 
-    Returns None when the book is not in the catalogue (nothing written).
+    Returns None when the book is not in the catalogue (nothing written). The member's rating of
+    the book is locked first: a second process rating it at the same time waits, then reads this
+    one's rating as `previous`, so the aggregates never lose or double an update.
     """
+    yield lock_step("rating", guild_id, book_id, user_id)
     query = """
         SELECT b.title, r.stars_x2
         FROM books AS b

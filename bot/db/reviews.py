@@ -13,7 +13,8 @@ import aiosqlite
 
 from bot.db.books import JOINED_COLUMNS as BOOK_COLUMNS
 from bot.db.books import book_from_row
-from bot.db.database import Database, parse_db_time
+from bot.db.database import Database, dialect_of, parse_db_time
+from bot.db.postgres import tsquery_from_fts
 from bot.models.books import Book
 from bot.models.reviews import HistoryEntry, Review, ReviewCard, ReviewDraft, ReviewLine
 
@@ -216,7 +217,7 @@ class ListHead:
     anchor_key: tuple[object, ...] | None  # the anchor review's sort key, None when it is gone
 
 
-def _where(request: PageRequest) -> tuple[str, list[object]]:
+def _where(request: PageRequest, dialect: str = "sqlite") -> tuple[str, list[object]]:
     clauses = ["r.guild_id = ?", "r.book_id = ?"]
     params: list[object] = [request.guild_id, request.book_id]
     if request.star_row is not None:
@@ -229,8 +230,12 @@ def _where(request: PageRequest) -> tuple[str, list[object]]:
             clauses.append("r.star_row = ?")
             params.append(request.star_row)
     if request.match is not None:
-        clauses.append("r.review_id IN (SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH ?)")
-        params.append(request.match)
+        if dialect == "postgres":
+            clauses.append("r.search @@ to_tsquery('simple', bookclub_fold(?))")
+            params.append(tsquery_from_fts(request.match))
+        else:
+            clauses.append("r.review_id IN (SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH ?)")
+            params.append(request.match)
     return " AND ".join(clauses), params
 
 
@@ -245,16 +250,16 @@ async def page_ids(db: Database, request: PageRequest) -> list[int]:
         if row is None:
             return []
         request = replace(request, anchor_key=tuple(row))
-    query, params = _ids_query(request)
+    query, params = _ids_query(request, dialect_of(db))
     rows = await db.fetchall(query, params)
     ids = [int(row[0]) for row in rows]
     return ids[::-1] if request.mode in ("before", "last") else ids
 
 
-def _ids_query(request: PageRequest) -> tuple[str, list[object]]:
+def _ids_query(request: PageRequest, dialect: str) -> tuple[str, list[object]]:
     """The page's ids in walking order (the anchor's key, for a keyset move, already in `request`)."""
     columns, descending = _SORT_KEYS[request.sort]
-    where, params = _where(request)
+    where, params = _where(request, dialect)
     backwards = request.mode in ("before", "last")
     walk_desc = descending != backwards
     direction = "DESC" if walk_desc else "ASC"
@@ -292,7 +297,7 @@ async def page_lines(db: Database, request: PageRequest) -> list[ReviewLine]:
     walked in the index by a subquery; the five rows come back in any order and are put in the
     sort's order here, by the same key.
     """
-    ids_query, params = _ids_query(request)
+    ids_query, params = _ids_query(request, dialect_of(db))
     query = f"SELECT {LINE_COLUMNS} FROM reviews AS r {LINE_JOINS} WHERE r.review_id IN ({ids_query})"
     rows = await db.fetchall(query, params)
     _, descending = _SORT_KEYS[request.sort]
@@ -375,7 +380,7 @@ async def count_reviews(
     """The header's total: a maintained counter, except for a text search (counted over its matches)."""
     if match is not None:
         request = PageRequest(guild_id, book_id, "newest", star_row, match, "offset", 0)
-        where, params = _where(request)
+        where, params = _where(request, dialect_of(db))
         value = await db.fetchval(f"SELECT count(*) FROM reviews AS r WHERE {where}", params)
     elif star_row is None:
         query = "SELECT reviews_count FROM book_stats WHERE guild_id = ? AND book_id = ?"

@@ -49,7 +49,7 @@ class OpsStatus:
     guilds: int
     latency: float | None  # seconds
     database_path: Path
-    database_size: int  # bytes, the WAL included
+    database_size: int | None  # bytes, the WAL included; None on PostgreSQL (the server's business)
     backups: BackupState
     jobs: list[JobLine] = field(default_factory=list)  # soonest first
     job_count: int = 0

@@ -12,6 +12,12 @@ from bot.db.lock import DatabaseInUse, DatabaseLock
 from bot.errors import DatabaseError
 from bot.services.backups import Backups
 
+PG_DUMP_ADVICE = (
+    "DATABASE_URL is set: the database is PostgreSQL, which backs up with its own tools, e.g. "
+    '`pg_dump --format=custom "$DATABASE_URL" > bookclub.dump` and `pg_restore`; backup and restore '
+    "here copy the SQLite file only"
+)
+
 
 def _size(size: int) -> str:
     return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.1f} kB"
@@ -19,6 +25,9 @@ def _size(size: int) -> str:
 
 async def backup_command(settings: Settings, path: Path | None, *, say: list[str]) -> int:
     """Copy the database (the bot may be running) to PATH, or to a dated file in BACKUP_DIR."""
+    if settings.database_url is not None:
+        say.append(f"error: {PG_DUMP_ADVICE}")
+        return 1
     database = settings.database_path
     if not database.is_file():
         say.append(f"error: there is no database at {database} (DATABASE_PATH) to back up")
@@ -42,6 +51,9 @@ async def backup_command(settings: Settings, path: Path | None, *, say: list[str
 
 def restore_command(settings: Settings, candidate: Path, *, say: list[str]) -> int:
     """Replace the database by `candidate` once it passes its checks; refused while the bot runs."""
+    if settings.database_url is not None:
+        say.append(f"error: {PG_DUMP_ADVICE}; nothing was replaced")
+        return 1
     database = settings.database_path
     lock = DatabaseLock(database)
     try:

@@ -101,6 +101,8 @@ class Backups:
 
     async def backup(self, path: Path | None = None) -> BackupRecord:
         """A consistent copy of the database now; raises OSError, sqlite3.Error or DatabaseError."""
+        if self.db.dialect != "sqlite":
+            raise DatabaseError("backups copy the SQLite file; on PostgreSQL use pg_dump")
         target = self.target_for(path)
         started = time.perf_counter()
         telemetry = self.db.telemetry
@@ -182,6 +184,9 @@ class Backups:
         except sqlite3.Error:
             log.warning("could not read the record of the last backup", exc_info=True)
         if self.folder is None:
+            return
+        if self.db.dialect != "sqlite":
+            log.warning("BACKUP_DIR is ignored on PostgreSQL (DATABASE_URL): back it up with pg_dump")
             return
         problem = await asyncio.to_thread(self.check_folder)
         if problem is not None:

@@ -55,7 +55,11 @@ def status_view(status: OpsStatus) -> discord.ui.LayoutView:
         f"## bookclub-bot {status.version}",
         f"Up for {duration((status.now - status.started_at).total_seconds())} (since {when(status.started_at)})",
         f"Servers: {status.guilds:,} · gateway latency: {latency}",
-        f"Database: `{status.database_path}`, {size(status.database_size)}",
+        (
+            f"Database: `{status.database_path}`, {size(status.database_size)}"
+            if status.database_size is not None
+            else f"Database: PostgreSQL `{status.database_path}` (backups: pg_dump)"
+        ),
         backup_line(status.backups),
     ]
     jobs = [f"**Scheduled jobs** ({status.job_count})"]

@@ -6,8 +6,10 @@ import logging
 from pathlib import Path
 
 import discord
+import pytest
 import simcord
 
+from bot.errors import DatabaseError
 from tests.components import text_of
 from tests.conftest import Club
 
@@ -19,6 +21,7 @@ def make_owner(club: Club) -> simcord.MemberActor:
     return owner
 
 
+@pytest.mark.sqlite_only  # it takes a backup, which copies the SQLite file
 async def test_an_owner_sees_the_state_of_the_installation(club: Club, tmp_path: Path) -> None:
     owner = make_owner(club)
     logging.getLogger("bot.tree").error("error %s in %s", "c0ffee42", "rate", extra={"error_id": "c0ffee42"})
@@ -45,6 +48,7 @@ async def test_others_are_refused(club: Club) -> None:
     assert result.response.content == "Only the bot's owners (OWNER_IDS) can run this command."
 
 
+@pytest.mark.sqlite_only  # it takes a backup, which copies the SQLite file
 async def test_about_shows_the_last_backup_to_owners_only(club: Club, tmp_path: Path) -> None:
     owner = make_owner(club)
     alice = await club.alice.slash(club.channel, "about")
@@ -60,3 +64,16 @@ async def test_about_shows_the_last_backup_to_owners_only(club: Club, tmp_path: 
     assert f"`{record.path}`" in text
     assert record.path.parent == tmp_path
     assert record.path.name.startswith("bookclub-20261125T120000Z")
+
+
+async def test_on_postgresql_the_status_names_the_server_and_no_file_size(club: Club) -> None:
+    owner = make_owner(club)
+    result = await owner.slash(club.channel, "admin status")
+    assert result.response is not None
+    text = text_of(result.response.components)
+    if club.db.dialect == "postgres":
+        assert f"Database: PostgreSQL `{club.db.path}` (backups: pg_dump)" in text
+        with pytest.raises(DatabaseError, match="pg_dump"):
+            await club.bot.backups.backup()
+    else:
+        assert f"Database: `{club.settings.database_path}`, " in text

@@ -4,6 +4,7 @@ threads, a deleted channel, a book gone from the catalogue, and restarts in the 
 from __future__ import annotations
 
 import discord
+import pytest
 
 from bot.services.club import require_read
 from tests.cogs.club_support import (
@@ -91,6 +92,7 @@ async def test_an_archived_thread_is_unarchived_before_adding(club: Club) -> Non
     assert members_of(club, one) == {club.alice.id}
 
 
+@pytest.mark.sqlite_only  # the fault is injected with a SQLite trigger
 async def test_a_thread_deleted_by_hand_is_made_again_with_its_members(club: Club) -> None:
     book = await seed_book(club.db)
     await start_read(club, book)
@@ -109,6 +111,7 @@ async def test_a_thread_deleted_by_hand_is_made_again_with_its_members(club: Clu
     assert f"<#{new}>" in text
 
 
+@pytest.mark.sqlite_only  # the fault is injected with a SQLite trigger
 async def test_a_thread_deleted_while_the_bot_was_away_is_made_again_when_needed(club: Club) -> None:
     book = await seed_book(club.db)
     await start_read(club, book)

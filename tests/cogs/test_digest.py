@@ -666,6 +666,7 @@ async def read_only(club: Club, on: bool) -> None:
     await club.db._writer.execute(f"PRAGMA query_only = {'ON' if on else 'OFF'}")
 
 
+@pytest.mark.sqlite_only  # the fault is SQLite's query_only pragma on the writer
 async def test_a_storage_fault_is_logged_once_and_the_week_is_retried(
     club: Club, caplog: pytest.LogCaptureFixture
 ) -> None:

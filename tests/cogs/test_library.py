@@ -292,6 +292,7 @@ async def test_huge_numbers_are_left_out_and_said_so(club: Club) -> None:
     assert "Error" not in text
 
 
+@pytest.mark.sqlite_only  # the fault is injected with a SQLite trigger
 async def test_an_error_of_ours_mid_import_is_said_and_the_job_is_not_left_running(club: Club) -> None:
     await club.db.execute(  # the disk fails on the second batch
         """CREATE TRIGGER broken_disk BEFORE INSERT ON shelves WHEN new.book_id > 250

@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from bot.db import Database
+from bot.db import Database, dialect_of
 from bot.db.books import upsert_book
 from bot.db.ratings import write_rating_in
 from bot.db.review_writes import insert_review_in
@@ -87,9 +87,12 @@ async def snapshot(db: Database) -> Snapshot:
 
     `members` is left out: any interaction notes the member's display name, whatever it asks.
     """
-    tables = await db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    query = (
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+        if dialect_of(db) == "postgres"
+        else "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
     )
+    tables = await db.fetchall(query)
     found: Snapshot = {}
     for (name,) in tables:
         if name != "members":

@@ -1,5 +1,6 @@
 """Autocomplete from `books_ac` (issue #14 item 2): the suggestions it gave before, a plan that reads
-the index in order, and the index kept in step with the catalogue by triggers."""
+the index in order, and the index kept in step with the catalogue by triggers. `books_ac` is SQLite's
+(FTS5); on PostgreSQL autocomplete reads the GIN index, and suggests the same books."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from bench.autocomplete import generate_books
 from bot.db import Database, open_database
 from bot.db.books import AUTOCOMPLETE_QUERY, autocomplete_books, complete_book_in, fts_query, upsert_book
-from bot.db.database import load_migrations
+from bot.db.database import dialect_of, load_migrations
 from bot.models.books import BookData
 
 GUILD, OTHER_GUILD = 1, 2
@@ -106,6 +107,7 @@ async def now(db: Database, text: str, guild: int | None, limit: int = 25) -> li
     return [book.book_id for book in await autocomplete_books(db, text, limit=limit, guild_id=guild)]
 
 
+@pytest.mark.sqlite_only  # books_ac is FTS5
 @pytest.mark.parametrize("guild", [None, GUILD, OTHER_GUILD])
 async def test_the_same_suggestions_as_before(db: Database, guild: int | None) -> None:
     await seed_catalogue(db)
@@ -116,6 +118,21 @@ async def test_the_same_suggestions_as_before(db: Database, guild: int | None) -
     assert await now(db, "вой", None)
     assert await now(db, "čap", None)
     assert await now(db, "ti", None)
+
+
+async def test_postgres_suggests_the_same_books_as_sqlite(db: Database, tmp_path: Path) -> None:
+    if dialect_of(db) != "postgres":
+        pytest.skip("compares PostgreSQL with SQLite")
+    lite = await open_database(tmp_path / "lite.sqlite3")
+    try:
+        await lite.migrate()
+        await seed_catalogue(db)
+        await seed_catalogue(lite)
+        for guild in (None, GUILD, OTHER_GUILD):
+            for text in QUERIES:
+                assert set(await now(db, text, guild)) == set(await now(lite, text, guild)), text
+    finally:
+        await lite.close()
 
 
 async def test_no_server_sees_another_servers_provisional_book(db: Database) -> None:
@@ -140,6 +157,7 @@ async def test_no_server_sees_another_servers_provisional_book(db: Database) -> 
     assert await autocomplete_books(db, "dune j", guild_id=GUILD) == []
 
 
+@pytest.mark.sqlite_only  # books_ac is FTS5
 async def test_the_same_suggestions_as_before_on_a_generated_catalogue(db: Database) -> None:
     await db.executemany(
         "INSERT INTO books (ol_work_id, title, authors) VALUES (?, ?, ?)", generate_books(300)
@@ -148,6 +166,7 @@ async def test_the_same_suggestions_as_before_on_a_generated_catalogue(db: Datab
         assert await now(db, text, None) == await before(db, text, None), text
 
 
+@pytest.mark.sqlite_only  # books_ac is FTS5
 async def test_a_word_matching_twice_no_longer_lifts_a_book(db: Database) -> None:
     """The one place the order leaves bm25: a typed word twice in one book (title and author
     here) made bm25 rank it above a shorter book; the index ranks by length alone."""
@@ -164,6 +183,7 @@ def plan(conn: sqlite3.Connection) -> list[str]:
     return [str(row[3]) for row in rows]
 
 
+@pytest.mark.sqlite_only  # books_ac is FTS5
 async def test_the_plan_reads_the_index_in_order_and_books_by_key(db: Database) -> None:
     await seed_catalogue(db)
     with sqlite3.connect(db.path) as conn:
@@ -201,6 +221,7 @@ def index_problems(path: Path) -> list[str]:
     return problems
 
 
+@pytest.mark.sqlite_only  # books_ac is FTS5
 async def test_the_index_follows_inserts_updates_and_deletes(db: Database) -> None:
     await seed_catalogue(db)
     assert index_problems(db.path) == []
@@ -229,6 +250,7 @@ async def test_the_index_follows_inserts_updates_and_deletes(db: Database) -> No
     assert index_problems(db.path) == []
 
 
+@pytest.mark.sqlite_only  # books_ac is FTS5
 async def test_a_provisional_book_becomes_shared_under_the_providers_title(db: Database) -> None:
     await seed_catalogue(db)
     book_id = await db.fetchval("SELECT book_id FROM books WHERE title = 'Dune Notes'")
@@ -241,6 +263,7 @@ async def test_a_provisional_book_becomes_shared_under_the_providers_title(db: D
     assert index_problems(db.path) == []
 
 
+@pytest.mark.sqlite_only  # books_ac is FTS5
 async def test_a_long_title_counts_its_words_past_one_byte(db: Database) -> None:
     """Token counts of 128 and more take two bytes in the docsize record the key is read from."""
     long = await upsert_book(db, BookData(title=" ".join(["word"] * 130) + " Zephyr", authors=("A B",)))
@@ -258,6 +281,7 @@ async def test_a_long_title_counts_its_words_past_one_byte(db: Database) -> None
     assert index_problems(db.path) == []
 
 
+@pytest.mark.sqlite_only  # books_ac is FTS5
 async def test_upgrading_fills_the_index_from_the_catalogue(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     migrations = load_migrations()

@@ -15,6 +15,8 @@ from bot.db.lock import DatabaseInUse, DatabaseLock
 from bot.models.books import BookData
 from bot.services.ratings import rate_book
 
+pytestmark = pytest.mark.sqlite_only  # backups and restores copy the SQLite file
+
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 

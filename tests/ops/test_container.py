@@ -78,7 +78,7 @@ def test_the_image_is_multi_stage_slim_and_non_root() -> None:
         re.fullmatch(r"python:3\.1[1-3]-slim(?: AS build)?", s) or s == "python:3.12-slim" for s in stages
     )
     assert "COPY --from=build /opt/venv /opt/venv" in DOCKERFILE
-    assert 'pip install ".[metrics]"' in DOCKERFILE
+    assert 'pip install ".[metrics,postgres]"' in DOCKERFILE
     [user] = re.findall(r"^USER (\S+)", DOCKERFILE, re.MULTILINE)
     assert user.split(":")[0] != "0"
     assert user.split(":")[0].isdigit()

@@ -25,6 +25,8 @@ from bot.services.ratings import rate_book, unrate_book
 from bot.services.shelves import shelve_book
 from bot.telemetry import Telemetry
 
+pytestmark = pytest.mark.sqlite_only  # backups copy the SQLite file
+
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 GUILD = 1
 

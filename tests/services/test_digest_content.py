@@ -30,13 +30,16 @@ class Seed:
         return book.book_id
 
     async def member(self, user_id: int, name: str) -> None:
-        query = "INSERT OR REPLACE INTO members (guild_id, user_id, display_name) VALUES (?, ?, ?)"
+        query = """
+            INSERT INTO members (guild_id, user_id, display_name) VALUES (?, ?, ?)
+            ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = excluded.display_name
+        """
         await self.db.execute(query, (self.guild_id, user_id, name))
 
     async def _stat(self, book_id: int, column: str, by: int = 1) -> None:
         query = f"""
             INSERT INTO book_stats (guild_id, book_id, {column}) VALUES (?, ?, ?)
-            ON CONFLICT (guild_id, book_id) DO UPDATE SET {column} = {column} + excluded.{column}
+            ON CONFLICT (guild_id, book_id) DO UPDATE SET {column} = book_stats.{column} + excluded.{column}
         """
         await self.db.execute(query, (self.guild_id, book_id, by))
 

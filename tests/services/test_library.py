@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import Database
+from bot.db import Database, dialect_of
 from bot.db.books import upsert_book
 from bot.errors import UserFacingError
 from bot.models.books import BookData
@@ -100,9 +100,12 @@ async def shelf_counts(db: Database, guild: int = GUILD, user: int = ALICE) -> d
 
 async def snapshot(db: Database) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table, to tell whether anything at all was written."""
-    tables = await db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    query = (
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+        if dialect_of(db) == "postgres"
+        else "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
     )
+    tables = await db.fetchall(query)
     return {
         table: sorted((tuple(row) for row in await db.fetchall(f'SELECT * FROM "{table}"')), key=repr)
         for (table,) in tables

@@ -279,6 +279,7 @@ async def test_malformed_editions_leave_the_queue_and_the_others_complete(
     assert error == "not found"
 
 
+@pytest.mark.sqlite_only  # the failure is injected with a SQLite trigger
 async def test_an_unexpected_error_on_one_book_is_logged_and_never_blocks_the_queue(
     db: Database,
     session: aiohttp.ClientSession,

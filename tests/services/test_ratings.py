@@ -26,8 +26,8 @@ async def recomputed(db: Database, guild_id: int, book_id: int) -> BookStats:
     """The aggregates as a full scan of `ratings` would give them (what book_stats must equal)."""
     query = """
         SELECT count(*), coalesce(sum(stars_x2), 0),
-               sum(stars_x2 / 2 = 1), sum(stars_x2 / 2 = 2), sum(stars_x2 / 2 = 3),
-               sum(stars_x2 / 2 = 4), sum(stars_x2 / 2 = 5)
+               count(*) FILTER (WHERE stars_x2 / 2 = 1), count(*) FILTER (WHERE stars_x2 / 2 = 2), count(*) FILTER (WHERE stars_x2 / 2 = 3),
+               count(*) FILTER (WHERE stars_x2 / 2 = 4), count(*) FILTER (WHERE stars_x2 / 2 = 5)
         FROM ratings WHERE guild_id = ? AND book_id = ?
     """
     row = await db.fetchone(query, (guild_id, book_id))

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.db import Database
+from bot.db import Database, dialect_of
 from bot.db import reviews as store
 from bot.db.books import upsert_book
+from bot.db.postgres import tsquery_from_fts
 from bot.db.ratings import get_rating, write_rating_in
 from bot.errors import UserFacingError
 from bot.models.books import BookData
@@ -211,7 +212,13 @@ async def test_search_never_passes_fts_syntax(db: Database, typed: str) -> None:
             service.fts_match(typed)
         return
     assert all(term.startswith('"') for term in match.split(" "))
-    await db.fetchall("SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH ?", (match,))  # no syntax error
+    if dialect_of(db) == "postgres":  # the text-search query built from it parses too
+        query = "SELECT review_id FROM reviews WHERE search @@ to_tsquery('simple', bookclub_fold(?))"
+        await db.fetchall(query, (tsquery_from_fts(match),))
+    else:
+        await db.fetchall(
+            "SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH ?", (match,)
+        )  # no syntax error
 
 
 def test_trim_never_cuts_a_spoiler_open() -> None:
