@@ -19,7 +19,7 @@ from pydantic import SecretStr, ValidationError
 from bot import __version__
 from bot.books.enrich import build_enricher
 from bot.books.service import build_book_service, user_agent
-from bot.client import BookClubBot
+from bot.client import BookClubBot, build_bot
 from bot.config import Settings, describe_settings, explain
 from bot.db import open_database
 from bot.db.lock import DatabaseLock
@@ -121,7 +121,7 @@ async def run(settings: Settings, *, sync_only: bool = False) -> None:
         ) as session:
             books = build_book_service(settings, session, db)
             enricher = build_enricher(books)
-            async with BookClubBot(
+            async with build_bot(
                 settings=settings, db=db, session=session, books=books, enricher=enricher
             ) as bot:
                 token = settings.discord_token.get_secret_value()

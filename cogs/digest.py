@@ -70,7 +70,7 @@ class Digest(commands.Cog):
     # -- lifecycle -------------------------------------------------------------------------
     async def cog_load(self) -> None:
         await service.load_zone_names()  # before the first /digest setup autocomplete needs them
-        for schedule in await service.all_schedules(self.bot.db):
+        for schedule in await service.all_schedules(self.bot.db, self.bot.ownership):
             self.schedule_job(schedule)
         self._catch_up = asyncio.create_task(self.catch_up())
 
@@ -107,7 +107,7 @@ class Digest(commands.Cog):
     async def catch_up(self) -> None:
         """Post, once, every digest that fell due while the bot was down (within the grace window)."""
         await self.bot.wait_until_ready()
-        for schedule in await service.all_schedules(self.bot.db):
+        for schedule in await service.all_schedules(self.bot.db, self.bot.ownership):
             try:
                 await self.post_digest(schedule.guild_id, self.bot.clock())
             except Exception:
@@ -119,6 +119,16 @@ class Digest(commands.Cog):
             await self.post_digest(guild_id, self.bot.clock())
         except Exception:
             log.exception("weekly digest job failed for guild %s", guild_id)
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """A server joined (its shard is this process's): its job is rebuilt, a week due is posted."""
+        if not self.bot.owns(guild.id):
+            return
+        schedule = await service.schedule_of(self.bot.db, guild.id)
+        if schedule is not None:
+            self.schedule_job(schedule)
+            await self.on_trigger(guild.id)
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:

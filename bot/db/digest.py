@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.db.database import Database, db_time, parse_db_time
+from bot.db.shards import owned
 from bot.models.digest import (
     FinishedEntry,
     PlannedMessage,
@@ -18,6 +19,7 @@ from bot.models.digest import (
     Unfinished,
     WantedEntry,
 )
+from bot.models.shards import ALL, Shards
 
 # -- time stamps ---------------------------------------------------------------------------
 
@@ -61,9 +63,11 @@ async def get_schedule(db: Database, guild_id: int) -> Schedule | None:
     return None if row is None else _schedule(row)
 
 
-async def all_schedules(db: Database) -> list[Schedule]:
-    query = "SELECT * FROM digest_settings ORDER BY guild_id"
-    return [_schedule(row) for row in await db.fetchall(query)]
+async def all_schedules(db: Database, shards: Shards = ALL) -> list[Schedule]:
+    """Every schedule of the servers `shards` owns, in one query."""
+    where, params = owned(shards)
+    query = f"SELECT * FROM digest_settings WHERE {where} ORDER BY guild_id"
+    return [_schedule(row) for row in await db.fetchall(query, params)]
 
 
 async def save_schedule(db: Database, schedule: Schedule) -> None:

@@ -8,7 +8,9 @@ from datetime import datetime
 import aiosqlite
 
 from bot.db.database import Database, db_time, parse_db_time
+from bot.db.shards import owned
 from bot.models.sends import PlannedSend
+from bot.models.shards import ALL, Shards
 
 Source = Database | aiosqlite.Connection
 
@@ -61,9 +63,11 @@ async def get_send(db: Database, key: str) -> PlannedSend | None:
     return None if row is None else _send(row)
 
 
-async def planned_sends(db: Database) -> list[PlannedSend]:
-    """Every send not finished yet (index: club_sends_planned), oldest due first."""
-    rows = await db.fetchall("SELECT * FROM club_sends WHERE status = 'planned' ORDER BY due_at, send_key")
+async def planned_sends(db: Database, shards: Shards = ALL) -> list[PlannedSend]:
+    """Every send of the servers `shards` owns not finished yet (index: club_sends_planned), oldest due first."""
+    where, params = owned(shards)
+    query = f"SELECT * FROM club_sends WHERE status = 'planned' AND {where} ORDER BY due_at, send_key"
+    rows = await db.fetchall(query, params)
     return [_send(row) for row in rows]
 
 

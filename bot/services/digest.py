@@ -28,6 +28,7 @@ from bot.errors import UserFacingError
 from bot.models.digest import FinishedEntry, PostRecord, ReadingEntry, ReviewEntry, Schedule, WantedEntry
 from bot.models.meetings import Meeting
 from bot.models.picks import OpenVote
+from bot.models.shards import ALL, Shards
 from bot.services.club import ClubDigest, digest_block
 from bot.services.meetings import next_meeting
 from bot.services.picks import open_vote_summary
@@ -411,6 +412,11 @@ async def record_failed(
     )
 
 
-async def all_schedules(db: Database) -> list[Schedule]:
-    """Every club's digest schedule, to rebuild the jobs at start-up."""
-    return await store.all_schedules(db)
+async def schedule_of(db: Database, guild_id: int) -> Schedule | None:
+    """One club's digest schedule (a server joined: its job is rebuilt)."""
+    return await store.get_schedule(db, guild_id)
+
+
+async def all_schedules(db: Database, shards: Shards = ALL) -> list[Schedule]:
+    """The digest schedule of every club `shards` owns, to rebuild the jobs at start-up."""
+    return await store.all_schedules(db, shards)

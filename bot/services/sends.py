@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot.db import sends as store
 from bot.db.database import Database
 from bot.models.sends import PlannedSend
+from bot.models.shards import ALL, Shards
 from bot.services.nonces import NONCE_WINDOW, new_nonce
 
 log = logging.getLogger(__name__)
@@ -72,9 +73,9 @@ async def settle(db: Database, send: PlannedSend, status: str, error: str, now: 
         log.warning("club send %s in guild %s: %s: %s", send.key, send.guild_id, status, error)
 
 
-async def pending(db: Database) -> list[PlannedSend]:
-    """Every send still planned, to finish at start-up."""
-    return await store.planned_sends(db)
+async def pending(db: Database, shards: Shards = ALL) -> list[PlannedSend]:
+    """Every send of the servers `shards` owns still planned, to finish at start-up."""
+    return await store.planned_sends(db, shards)
 
 
 async def drop(db: Database, prefix: str, error: str, now: datetime) -> int:
