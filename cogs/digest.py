@@ -19,6 +19,7 @@ from bot.models.digest import Schedule as DigestSchedule
 from bot.services import digest as service
 from bot.services import digest_delivery as delivery
 from bot.services.digest import Action, Due
+from bot.services.nonces import SEND_LEASE
 from bot.ui import digest as digest_ui
 from bot.ui.base import cannot_post
 from bot.ui.digest import digest_pages, digest_views, message_texts, setup_text, status_view
@@ -41,6 +42,10 @@ def job_id(guild_id: int) -> str:
 
 class _CannotTell(Exception):
     """Whether an interrupted message got through cannot be checked: it is not sent again."""
+
+
+class _Leased(Exception):
+    """Another process (overlapping shards) is sending this message now: it is left to that one."""
 
 
 async def manage_server_only(interaction: discord.Interaction[BookClubBot]) -> bool:
@@ -177,13 +182,13 @@ class Digest(commands.Cog):
             log.debug("digest of guild %s: %s", guild_id, due.action.value)
         return due.action
 
-    def _retry_soon(self, guild_id: int) -> None:
+    def _retry_soon(self, guild_id: int, *, after: timedelta = STORAGE_RETRY) -> None:
         """Try the club's week again shortly: the storage may be back by then (within the grace window
         the claimed week is resumed; its nonces keep a message that got through from doubling)."""
         self.bot.scheduler.add_job(
             self.on_trigger,
             trigger="date",
-            run_date=datetime.now(UTC) + STORAGE_RETRY,
+            run_date=datetime.now(UTC) + after,
             args=(guild_id,),
             id=f"{JOB_PREFIX}retry:{guild_id}",
             replace_existing=True,
@@ -217,6 +222,18 @@ class Digest(commands.Cog):
             for part in parts:
                 if part.message_id is None:
                     posted[part.part] = await self._send_part(channel, part)
+        except _Leased:
+            # Only with overlapping shards: the other process finishes the week; should it die, this
+            # one resumes it once the lease has run out (the week is still claimed, not failed).
+            log.warning(
+                "digest of guild %s for %s is being posted by another process (%s); are SHARD_IDS "
+                "overlapping?",
+                guild.id,
+                due.period,
+                self.bot.ownership.label,
+            )
+            self._retry_soon(guild.id, after=SEND_LEASE + timedelta(seconds=1))
+            return
         except (discord.HTTPException, _CannotTell) as exc:
             if isinstance(exc, _CannotTell):
                 reason = str(exc)
@@ -260,7 +277,8 @@ class Digest(commands.Cog):
             if earlier is not None:
                 await delivery.sent(self.bot.db, part, earlier.id)
                 return earlier.id
-        await delivery.attempting(self.bot.db, part, now)
+        if not await delivery.attempting(self.bot.db, part, now, holder=self.bot.ownership.label):
+            raise _Leased
         message = await channel.send(view=digest_ui.page_view(part.blocks), nonce=part.nonce)
         await delivery.sent(self.bot.db, part, message.id)
         return message.id

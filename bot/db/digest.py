@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.db.database import Database, db_time, parse_db_time
 from bot.db.shards import owned
@@ -234,27 +234,47 @@ async def plan_messages(
     channel_id: int,
     pages: Sequence[Sequence[str]],
     nonces: Sequence[str],
-) -> None:
-    """Record every message of a claimed week, each with its nonce, in one transaction."""
+) -> bool:
+    """Record every message of a claimed week, each with its nonce, in one transaction; False when the
+    week was planned already (by another process resuming it): the first plan is kept, whole."""
+    exists = "SELECT 1 FROM digest_messages WHERE guild_id = ? AND period = ? LIMIT 1"
     query = """
         INSERT INTO digest_messages (guild_id, period, part, channel_id, nonce, blocks)
         VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (guild_id, period, part) DO NOTHING
     """
     rows = [
         (guild_id, period, part, channel_id, nonce, json.dumps(list(blocks)))
         for part, (blocks, nonce) in enumerate(zip(pages, nonces, strict=True))
     ]
     async with db.transaction() as conn:
+        async with conn.execute(exists, (guild_id, period)) as cursor:
+            if await cursor.fetchone() is not None:
+                return False
         await conn.executemany(query, rows)
+    return True
 
 
-async def note_attempt(db: Database, message: PlannedMessage, now: datetime) -> None:
-    """Written before a message's POST: from its first attempt on, it may exist on Discord."""
+async def note_attempt(
+    db: Database, message: PlannedMessage, now: datetime, *, holder: str, lease: timedelta
+) -> bool:
+    """Written before a message's POST, taking its lease: from its first attempt on, it may exist on
+    Discord. False when it is known sent, or another holder took its lease less than `lease` ago."""
     query = """
-        UPDATE digest_messages SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ?)
-        WHERE guild_id = ? AND period = ? AND part = ?
+        UPDATE digest_messages SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, :now),
+            lease_holder = :holder, lease_at = :now
+        WHERE guild_id = :guild AND period = :period AND part = :part AND message_id IS NULL
+          AND (lease_holder IS NULL OR lease_holder = :holder OR lease_at <= :expired)
     """
-    await db.execute(query, (db_time(now), message.guild_id, message.period, message.part))
+    params = {
+        "now": db_time(now),
+        "holder": holder,
+        "guild": message.guild_id,
+        "period": message.period,
+        "part": message.part,
+        "expired": db_time(now - lease),
+    }
+    return await db.execute(query, params) == 1
 
 
 async def note_sent(db: Database, message: PlannedMessage, message_id: int) -> None:

@@ -16,11 +16,11 @@ from bot.db import sends as store
 from bot.db.database import Database
 from bot.models.sends import PlannedSend
 from bot.models.shards import ALL, Shards
-from bot.services.nonces import NONCE_WINDOW, new_nonce
+from bot.services.nonces import NONCE_WINDOW, SEND_LEASE, new_nonce
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NONCE_WINDOW", "new_nonce"]
+__all__ = ["NONCE_WINDOW", "SEND_LEASE", "new_nonce"]
 
 
 def stamp(moment: datetime) -> str:
@@ -59,9 +59,13 @@ async def ready(db: Database, key: str, now: datetime, *, grace: timedelta | Non
     return send
 
 
-async def attempting(db: Database, send: PlannedSend, now: datetime) -> bool:
-    """The record before the POST; False when another run settled the send meanwhile."""
-    return await store.note_attempt(db, send.key, now)
+async def attempting(db: Database, send: PlannedSend, now: datetime, *, holder: str) -> bool:
+    """The record before the POST, taking the send's lease for `holder` (the process's shard set);
+    False when another run settled the send meanwhile, or another process holds its lease."""
+    if await store.note_attempt(db, send.key, now, holder=holder, lease=SEND_LEASE):
+        return True
+    log.info("club send %s in guild %s: settled or being sent by another process", send.key, send.guild_id)
+    return False
 
 
 async def sent(db: Database, send: PlannedSend, message_id: int, now: datetime) -> None:

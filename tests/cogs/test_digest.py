@@ -548,12 +548,12 @@ async def interrupted(
     attempt is recorded and before the POST; at='sent' after the POST, before its id is recorded."""
     real = getattr(delivery, at)
 
-    async def stopping(db: object, message: PlannedMessage, *args: object) -> None:
+    async def stopping(db: object, message: PlannedMessage, *args: object, **options: object) -> object:
         if message.part == part and at == "attempting":
-            await real(db, message, *args)
+            await real(db, message, *args, **options)
         if message.part == part:
             raise Crash
-        await real(db, message, *args)
+        return await real(db, message, *args, **options)
 
     monkeypatch.setattr(delivery, at, stopping)
     with pytest.raises(Crash):
