@@ -226,8 +226,8 @@ class Digest(commands.Cog):
             # Only with overlapping shards: the other process finishes the week; should it die, this
             # one resumes it once the lease has run out (the week is still claimed, not failed).
             log.warning(
-                "digest of guild %s for %s is being posted by another process (%s); are SHARD_IDS "
-                "overlapping?",
+                "digest of guild %s for %s is being posted by another process, so this one (%s) leaves "
+                "it; do two processes' SHARD_IDS overlap?",
                 guild.id,
                 due.period,
                 self.bot.ownership.label,
