@@ -16,6 +16,7 @@ from bot.models.digest import (
     ReadingEntry,
     ReviewEntry,
     Schedule,
+    ScheduleTime,
     Unfinished,
     WantedEntry,
 )
@@ -61,6 +62,51 @@ async def get_schedule(db: Database, guild_id: int) -> Schedule | None:
     query = "SELECT * FROM digest_settings WHERE guild_id = ?"
     row = await db.fetchone(query, (guild_id,))
     return None if row is None else _schedule(row)
+
+
+async def schedule_groups(db: Database, shards: Shards = ALL) -> list[tuple[ScheduleTime, list[int]]]:
+    """The clubs of the servers `shards` owns grouped by digest time (zone, weekday, hour, minute): one
+    statement over digest_settings_by_time, a row per distinct time rather than per club.
+
+    SQLite's group_concat; PostgreSQL's form is string_agg(guild_id::text, ',').
+    """
+    where, params = owned(shards)
+    query = f"""
+        SELECT timezone, weekday, hour, minute, group_concat(guild_id) AS guilds
+        FROM digest_settings
+        WHERE {where}
+        GROUP BY timezone, weekday, hour, minute
+    """
+    groups = []
+    for row in await db.fetchall(query, params):
+        guild_ids = [int(part) for part in str(row[4]).split(",")]
+        groups.append((ScheduleTime(guild_ids[0], row[1], row[2], row[3], row[0]), guild_ids))
+    return groups
+
+
+async def claimed_guilds(db: Database, shards: Shards = ALL) -> list[int]:
+    """The servers (`shards`' own) with a week claimed and never finished (index: digest_posts_claimed)."""
+    where, params = owned(shards)
+    query = f"SELECT DISTINCT guild_id FROM digest_posts WHERE status = 'claimed' AND {where}"
+    return [row[0] for row in await db.fetchall(query, params)]
+
+
+async def schedule_times(db: Database, shards: Shards = ALL) -> list[ScheduleTime]:
+    """Every club's digest time in the servers `shards` owns, with its latest week on record and
+    whether a week is left claimed: one statement, two index seeks a club (primary key and
+    digest_posts_latest)."""
+    where, params = owned(shards, "s.guild_id")
+    query = f"""
+        SELECT s.guild_id, s.weekday, s.hour, s.minute, s.timezone,
+               (SELECT max(p.period) FROM digest_posts AS p WHERE p.guild_id = s.guild_id) AS last_period,
+               EXISTS (
+                   SELECT 1 FROM digest_posts AS c WHERE c.guild_id = s.guild_id AND c.status = 'claimed'
+               ) AS claimed
+        FROM digest_settings AS s
+        WHERE {where}
+    """
+    rows = await db.fetchall(query, params)
+    return [ScheduleTime(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6])) for row in rows]
 
 
 async def all_schedules(db: Database, shards: Shards = ALL) -> list[Schedule]:
