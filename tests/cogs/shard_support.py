@@ -301,3 +301,21 @@ class Deployment:
             if guild_id in process.world.servers:
                 found += await process.bot_messages(guild_id)
         return found
+
+
+class Deployments:
+    """Makes the test's deployments and closes them all at its end."""
+
+    def __init__(self, backend: DatabaseBackend) -> None:
+        self.backend = backend
+        self.made: list[Deployment] = []
+
+    def make(self, guild_ids: list[int]) -> Deployment:
+        self.made.append(Deployment(self.backend, guild_ids))
+        return self.made[-1]
+
+    async def close(self) -> list[BaseException]:
+        errors: list[BaseException] = []
+        for deployment in self.made:
+            errors += await deployment.close()
+        return errors

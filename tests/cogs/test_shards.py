@@ -22,7 +22,7 @@ from bot.services.nonces import SEND_LEASE
 from tests.cogs.shard_support import (
     SHARD_COUNT,
     DatabaseBackend,
-    Deployment,
+    Deployments,
     ShardProcess,
     add_server,
     database_backend,
@@ -42,19 +42,10 @@ ON_SHARD_1 = [guild_id_on(1, index) for index in range(3)]
 
 
 @pytest.fixture
-async def deployment(database_backend: DatabaseBackend) -> AsyncIterator[Deployment]:
-    made: list[Deployment] = []
-
-    def make(guild_ids: list[int]) -> Deployment:
-        made.append(Deployment(database_backend, guild_ids))
-        return made[-1]
-
-    holder = Deployment(database_backend, [])
-    holder.make = make  # type: ignore[attr-defined]
-    yield holder
-    errors: list[BaseException] = []
-    for each in made:
-        errors += await each.close()
+async def deployment(database_backend: DatabaseBackend) -> AsyncIterator[Deployments]:
+    made = Deployments(database_backend)
+    yield made
+    errors = await made.close()
     expected = ("CheckFailure", "UserFacingError")
     bugs = [error for error in errors if type(getattr(error, "original", error)).__name__ not in expected]
     if bugs:
@@ -113,17 +104,15 @@ def reminders(messages: list[discord.Message]) -> list[discord.Message]:
 # -- disjoint shards: each server's work done once, by its owner --------------------------------------
 
 
-async def test_digests_and_reminders_are_posted_once_by_the_owner(deployment: Deployment) -> None:
-    world = deployment.make(SPREAD)  # type: ignore[attr-defined]
+async def test_digests_and_reminders_are_posted_once_by_the_owner(deployment: Deployments) -> None:
+    world = deployment.make(SPREAD)
     first = await world.add("A", (0,))
     second = await world.add("B", (1,))
     processes = [first, second]
     assert isinstance(first.bot, ShardedBookClubBot)
     assert (first.bot.shard_count, first.bot.shard_ids) == (2, [0])
     # Each process's Discord delivers only its shards' servers.
-    assert {g.id for g in first.bot.guilds} == {g for g in SPREAD if g % (1 << 23) < (1 << 22) or True} & {
-        g for g in SPREAD if first.bot.owns(g)
-    }
+    assert {g.id for g in first.bot.guilds} == {g for g in SPREAD if first.bot.owns(g)}
     assert {g.id for g in second.bot.guilds} == {g for g in SPREAD if second.bot.owns(g)}
     meeting_start = (world.clock() + timedelta(days=5)).replace(second=0, microsecond=0)
     for guild_id in SPREAD:
@@ -170,11 +159,11 @@ async def test_digests_and_reminders_are_posted_once_by_the_owner(deployment: De
 # -- overlapping shards: a misconfiguration that must still never double a post -----------------------
 
 
-async def test_overlapping_shards_never_double_a_digest(deployment: Deployment) -> None:
+async def test_overlapping_shards_never_double_a_digest(deployment: Deployments) -> None:
     """A runs both shards, B shard 1 too: both own the servers of shard 1, schedule their digests and
     fire them at the same moment, week after week. The claim, the first plan kept whole and the send
     lease leave one message a week per server, whichever process posts it."""
-    world = deployment.make(ON_SHARD_1)  # type: ignore[attr-defined]
+    world = deployment.make(ON_SHARD_1)
     first = await world.add("A", (0, 1))
     second = await world.add("B", (1,))
     for guild_id in ON_SHARD_1:
@@ -197,12 +186,12 @@ async def test_overlapping_shards_never_double_a_digest(deployment: Deployment) 
 
 
 async def test_a_digest_leased_by_another_process_is_left_to_it_and_taken_over_after_the_lease(
-    deployment: Deployment,
+    deployment: Deployments,
 ) -> None:
     """A stopped right after writing its attempt (before the POST). B, owning the server too, resumes
     the claimed week but finds the message leased: it leaves it and looks again when the lease has
     run out, then posts it once, with the nonce A planned."""
-    world = deployment.make(ON_SHARD_1[:1])  # type: ignore[attr-defined]
+    world = deployment.make(ON_SHARD_1[:1])
     [guild_id] = ON_SHARD_1[:1]
     first = await world.add("A", (0, 1))
     second = await world.add("B", (1,))
@@ -244,12 +233,12 @@ async def test_a_digest_leased_by_another_process_is_left_to_it_and_taken_over_a
 
 
 async def test_a_rating_written_through_one_process_shows_on_a_page_rendered_by_the_other(
-    deployment: Deployment,
+    deployment: Deployments,
 ) -> None:
     """Two processes serving one server (as while a shard moves between them): nothing is cached in a
     process, so B's page counts the rating A wrote, and A's page the one B wrote."""
     [guild_id] = ON_SHARD_1[:1]
-    world = deployment.make([guild_id])  # type: ignore[attr-defined]
+    world = deployment.make([guild_id])
     first = await world.add("A", (0, 1))
     second = await world.add("B", (1,))
     book = await seed_book(first.bot.db)
@@ -278,9 +267,9 @@ async def test_a_rating_written_through_one_process_shows_on_a_page_rendered_by_
 
 
 async def test_joining_a_server_schedules_its_digest_in_its_owner_only_and_leaving_drops_it(
-    deployment: Deployment,
+    deployment: Deployments,
 ) -> None:
-    world = deployment.make([])  # type: ignore[attr-defined]
+    world = deployment.make([])
     first = await world.add("A", (0,))
     second = await world.add("B", (1,))
     newcomer = guild_id_on(0, 7)
@@ -328,3 +317,40 @@ async def test_joining_a_server_schedules_its_digest_in_its_owner_only_and_leavi
     await first.settle()
     assert due_here(first) == set()
     assert await digest_store.get_schedule(first.bot.db, newcomer) is None
+
+
+# -- work of no server in particular, and another process's work in flight --------------------------
+
+
+async def test_a_process_fails_only_its_own_interrupted_imports_and_only_shard_0_enriches(
+    deployment: Deployments,
+) -> None:
+    """At start-up a process marks the imports left running as failed, as none of its own can still
+    run; an import of another process's server is that process's, running on, and is left alone. The
+    shared catalogue is completed from Open Library by the process running shard 0 alone."""
+    mine, theirs = guild_id_on(0, 3), guild_id_on(1, 3)
+    world = deployment.make([])
+    first = await world.add("A", (0,))
+    query = """
+        INSERT INTO import_jobs (guild_id, user_id, format, file_sha256, status, started_at)
+        VALUES (?, 1, 'goodreads', 'f00d', 'running', '2026-11-25T11:00:00.000Z')
+    """
+    for guild_id in (mine, theirs):
+        await first.bot.db.execute(query, (guild_id,))
+    second = await world.add("B", (1,))  # B's start fails B's import only
+
+    async def statuses() -> dict[int, str]:
+        rows = await first.bot.db.fetchall("SELECT guild_id, status FROM import_jobs")
+        return {row[0]: row[1] for row in rows}
+
+    assert await statuses() == {mine: "running", theirs: "failed"}
+    await first.restart()
+    assert await statuses() == {mine: "failed", theirs: "failed"}
+
+    def enriching(process: ShardProcess) -> bool:
+        library = process.bot.get_cog("Library")
+        assert library is not None
+        return bool(library.enrich_loop.is_running())  # type: ignore[attr-defined]
+
+    assert await first.do(lambda: enriching(first))
+    assert not await second.do(lambda: enriching(second))
