@@ -88,7 +88,7 @@ class Digest(commands.Cog):
             start = plan_groups(await service.schedule_groups(db, owned), now, self._handled)
         if start is None:
             start = plan_start_up(await service.schedule_times(db, owned), now)
-        self.timetable.load(start.entries)
+        self.timetable.load(start.groups)
         self._arm()
         self._catch_up = asyncio.create_task(self.catch_up(start.catch_up, through=now))
 

@@ -79,7 +79,7 @@ async def schedule_groups(db: Database, shards: Shards = ALL) -> list[tuple[Sche
     """
     groups = []
     for row in await db.fetchall(query, params):
-        guild_ids = [int(part) for part in str(row[4]).split(",")]
+        guild_ids = list(map(int, str(row[4]).split(",")))
         groups.append((ScheduleTime(guild_ids[0], row[1], row[2], row[3], row[0]), guild_ids))
     return groups
 

@@ -74,25 +74,38 @@ class Zones:
 
 
 class Timetable:
-    """Each club's next slot, and the earliest of them, without a job per club."""
+    """Each club's next slot, and the earliest of them, without a job per club.
+
+    Clubs sharing a slot share one entry (most clubs post at a handful of times), so filling it for
+    10,000 clubs makes a few thousand objects, not tens of thousands.
+    """
 
     def __init__(self) -> None:
-        self._due: dict[int, float] = {}
-        self._heap: list[tuple[float, int]] = []  # may hold stale entries: checked against _due
+        self._due: dict[int, float] = {}  # guild_id -> UNIX time of its next slot
+        self._at: dict[float, list[int]] = {}  # a slot -> the clubs put there (some may have moved since)
+        self._heap: list[float] = []  # the slots in `_at`, earliest first
 
     def __len__(self) -> int:
         return len(self._due)
 
-    def load(self, entries: Iterable[tuple[int, float]]) -> None:
-        """Replace the whole timetable by (guild_id, UNIX time of its next slot) pairs."""
-        self._due = dict(entries)
-        self._heap = [(at, guild_id) for guild_id, at in self._due.items()]
+    def load(self, groups: Iterable[tuple[float, list[int]]]) -> None:
+        """Replace the whole timetable by (UNIX time of a slot, the clubs due then) pairs."""
+        self._due, self._at = {}, {}
+        for at, guild_ids in groups:
+            self._due.update(dict.fromkeys(guild_ids, at))
+            self._at.setdefault(at, []).extend(guild_ids)
+        self._heap = list(self._at)
         heapq.heapify(self._heap)
 
     def put(self, guild_id: int, at: datetime) -> None:
         stamp = at.timestamp()
         self._due[guild_id] = stamp
-        heapq.heappush(self._heap, (stamp, guild_id))
+        clubs = self._at.get(stamp)
+        if clubs is None:
+            self._at[stamp] = [guild_id]
+            heapq.heappush(self._heap, stamp)
+        else:
+            clubs.append(guild_id)
 
     def drop(self, guild_id: int) -> None:
         self._due.pop(guild_id, None)
@@ -102,27 +115,29 @@ class Timetable:
         stamp = self._due.get(guild_id)
         return None if stamp is None else datetime.fromtimestamp(stamp, UTC)
 
-    def _settle_top(self) -> None:
-        while self._heap and self._due.get(self._heap[0][1]) != self._heap[0][0]:
-            heapq.heappop(self._heap)
-
     def next_at(self) -> datetime | None:
         """The earliest slot of any club."""
-        self._settle_top()
-        return datetime.fromtimestamp(self._heap[0][0], UTC) if self._heap else None
+        while self._heap:
+            stamp = self._heap[0]
+            live = [guild_id for guild_id in self._at.get(stamp, ()) if self._due.get(guild_id) == stamp]
+            if live:
+                self._at[stamp] = live
+                return datetime.fromtimestamp(stamp, UTC)
+            heapq.heappop(self._heap)
+            self._at.pop(stamp, None)
+        return None
 
     def take_due(self, now: datetime) -> list[int]:
         """The clubs whose slot is at or before `now`, taken out (the caller puts each back with its
         next slot once it has run)."""
         taken: list[int] = []
         limit = now.timestamp()
-        self._settle_top()
-        while self._heap and self._heap[0][0] <= limit:
-            stamp, guild_id = heapq.heappop(self._heap)
-            if self._due.get(guild_id) == stamp:
-                del self._due[guild_id]
-                taken.append(guild_id)
-            self._settle_top()
+        while self._heap and self._heap[0] <= limit:
+            stamp = heapq.heappop(self._heap)
+            for guild_id in sorted(set(self._at.pop(stamp, ()))):
+                if self._due.get(guild_id) == stamp:
+                    del self._due[guild_id]
+                    taken.append(guild_id)
         return taken
 
 
@@ -131,27 +146,26 @@ class StartUp:
     """What start-up does with the clubs' digest times: the timetable, and the clubs the catch-up after
     READY must look at (a week on record for the latest slot means there is nothing to catch up)."""
 
-    entries: list[tuple[int, float]]
+    groups: list[tuple[float, list[int]]]  # (UNIX time of a slot, the clubs due then)
     catch_up: list[int]
 
 
 def plan_start_up(times: Iterable[ScheduleTime], now: datetime) -> StartUp:
-    """The timetable and the catch-up list, in one pass over the clubs; clubs sharing a zone and a time
-    share the work (their slots are the same instants)."""
+    """The timetable and the catch-up list from each club's row (its latest week on record), in one
+    pass; clubs sharing a zone and a time share the work (their slots are the same instants)."""
     zones = Zones(now)
-    known: dict[tuple[str, int, int, int], tuple[float, str]] = {}
-    entries: list[tuple[int, float]] = []
+    known: dict[tuple[str, int, int, int], tuple[float, str, list[int]]] = {}
     catch_up: list[int] = []
     for time in times:
         key = (time.timezone, time.weekday, time.hour, time.minute)
         slots = known.get(key)
         if slots is None:
-            slots = known[key] = _slots(zones, time)
-        next_at, latest_period = slots
-        entries.append((time.guild_id, next_at))
+            slots = known[key] = (*_slots(zones, time), [])
+        _, latest_period, clubs = slots
+        clubs.append(time.guild_id)
         if time.claimed or time.last_period is None or time.last_period < latest_period:
             catch_up.append(time.guild_id)
-    return StartUp(entries, catch_up)
+    return StartUp([(next_at, clubs) for next_at, _, clubs in known.values()], catch_up)
 
 
 def _slots(zones: Zones, time: ScheduleTime) -> tuple[float, str]:
@@ -171,12 +185,12 @@ def plan_groups(
     slot came after `handled_until` (their week may be owed). None when `handled_until` is not known:
     then each club's posts must be looked at (`plan_start_up`)."""
     zones = Zones(now)
-    entries: list[tuple[int, float]] = []
+    slots: list[tuple[float, list[int]]] = []
     catch_up: list[int] = []
     since = None if handled_until is None else handled_until.timestamp()
     for time, guild_ids in groups:
         next_at = zones.next_slot(time, digest.next_slot)
-        entries += [(guild_id, next_at) for guild_id in guild_ids]
+        slots.append((next_at, guild_ids))
         if since is None:
             continue
         if zones.latest_is_arithmetic(time.timezone):
@@ -185,4 +199,4 @@ def plan_groups(
             latest = digest.latest_slot(time, now).timestamp()
         if latest > since:
             catch_up += guild_ids
-    return None if since is None else StartUp(entries, catch_up)
+    return None if since is None else StartUp(slots, catch_up)

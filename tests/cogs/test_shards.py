@@ -294,16 +294,18 @@ async def test_joining_a_server_schedules_its_digest_in_its_owner_only_and_leavi
         await process.do(lambda process=process: join(process))  # type: ignore[misc]
         await process.settle()
 
-    def joined() -> None:
+    async def joined() -> None:
         # simcord marks every GUILD_CREATE `unavailable: false`, which discord.py reads as a server
         # available again; Discord's payload for a newly joined server has no such key, which it reads
-        # as a join. So the join is dispatched here, where the process's Discord delivered the server.
+        # as a join. So the join's listeners (every cog's) are run here, and awaited, as discord.py's
+        # dispatch would run them, where the process's Discord delivered the server.
         guild = first.bot.get_guild(newcomer)
         assert guild is not None
-        first.bot.dispatch("guild_join", guild)
+        listeners = first.bot.extra_events["on_guild_join"]
+        assert len(listeners) >= 3  # the digest, the votes, the meetings
+        await asyncio.gather(*(listener(guild) for listener in listeners))
 
-    await first.do(joined)
-    await first.settle()
+    await first.call(joined)
     assert second.bot.get_guild(newcomer) is None  # not its shard: B's Discord never delivered it
     assert due_here(first) == {newcomer}  # its shard's process: on join
     assert due_here(second) == set()  # never told of it

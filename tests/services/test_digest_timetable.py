@@ -53,7 +53,9 @@ def test_the_arithmetic_agrees_with_the_cron_trigger(now: datetime) -> None:
 def test_the_timetable_gives_the_clubs_due_in_order_and_forgets_dropped_ones() -> None:
     start = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     table = Timetable()
-    table.load([(1, (start + timedelta(hours=3)).timestamp()), (2, (start + timedelta(hours=1)).timestamp())])
+    table.load(
+        [((start + timedelta(hours=3)).timestamp(), [1]), ((start + timedelta(hours=1)).timestamp(), [2])]
+    )
     table.put(3, start + timedelta(hours=2))
     table.put(2, start + timedelta(hours=5))  # moved: its earlier slot no longer counts
     table.drop(1)
@@ -76,8 +78,9 @@ def test_start_up_catches_up_only_the_clubs_whose_slot_came_after_the_handled_ma
     plan = plan_groups(groups, now, handled_until=datetime(2026, 11, 27, 16, 0, tzinfo=UTC))
     assert plan is not None
     assert sorted(plan.catch_up) == [1, 11]
-    assert dict(plan.entries)[2] == datetime(2026, 11, 27, 20, 0, tzinfo=UTC).timestamp()
-    assert dict(plan.entries)[1] == datetime(2026, 12, 4, 17, 0, tzinfo=UTC).timestamp()
+    due = {guild_id: at for at, clubs in plan.groups for guild_id in clubs}
+    assert due[2] == datetime(2026, 11, 27, 20, 0, tzinfo=UTC).timestamp()
+    assert due[1] == due[11] == datetime(2026, 12, 4, 17, 0, tzinfo=UTC).timestamp()
     assert plan_groups(groups, now, handled_until=now).catch_up == []  # type: ignore[union-attr]
     assert plan_groups(groups, now, handled_until=None) is None  # unknown: look at every club's posts
     # Without the mark, each club's latest week on record decides.
