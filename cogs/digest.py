@@ -74,6 +74,9 @@ class Digest(commands.Cog):
         self.faults = delivery.StorageFaults()
         self.timetable = Timetable()
         self._handled: datetime | None = None  # see service.handled_until
+        # Until the start-up catch-up has decided every week it looked at, no later mark is written:
+        # a mark past a week still owed would let a restart skip it.
+        self._caught_up = False
 
     # -- lifecycle -------------------------------------------------------------------------
     async def cog_load(self) -> None:
@@ -160,7 +163,7 @@ class Digest(commands.Cog):
 
         try:
             await asyncio.gather(*(run(guild_id) for guild_id in self.timetable.take_due(now)))
-            if handled:
+            if handled and self._caught_up:
                 await self._mark_handled(now)
         finally:
             self._arm()
@@ -198,6 +201,7 @@ class Digest(commands.Cog):
                 log.exception("digest catch-up failed for guild %s", guild_id)
         if handled and through is not None:
             await self._mark_handled(through)
+            self._caught_up = True
 
     async def on_trigger(self, guild_id: int) -> Action | None:
         """Run the club's week with the bot's clock; never lets an error escape (None after one)."""

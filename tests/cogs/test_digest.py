@@ -691,3 +691,24 @@ async def test_a_storage_fault_is_logged_once_and_the_week_is_retried(
         record.getMessage() == "the weekly digest records to the database again" for record in caplog.records
     )
     assert "**Last error:** none" in await status_text(club)
+
+
+async def test_start_up_records_up_to_when_every_slot_was_handled(club: Club) -> None:
+    """The mark that lets a restart look only at clubs whose slot came later: written once the
+    catch-up decided every week, and moved on by each timetable run after that."""
+    await set_up(club)
+    club.clock.now = SLOT + timedelta(hours=1)
+    await club.restart()
+    await club.env.settle()
+    assert len(messages_in(club.channel)) == 1
+    assert await service.handled_until(club.db, "unsharded") == SLOT + timedelta(hours=1)
+    club.clock.now = SLOT + WEEK + timedelta(seconds=5)
+    job = club.bot.scheduler.get_job(TIMETABLE_JOB)
+    assert job is not None
+    await job.func(*job.args)
+    assert len(messages_in(club.channel)) == 2
+    assert await service.handled_until(club.db, "unsharded") == SLOT + WEEK + timedelta(seconds=5)
+    club.clock.now = SLOT + WEEK + timedelta(hours=2)
+    await club.restart()  # nothing came due since the mark: nothing to catch up, nothing posted again
+    await club.env.settle()
+    assert len(messages_in(club.channel)) == 2
