@@ -29,7 +29,7 @@ from bot.books.provider import BookRef
 from bot.books.service import build_book_service
 from bot.config import Settings
 from bot.db import Database, open_database
-from bot.db.books import autocomplete_books, fts_query
+from bot.db.books import AUTOCOMPLETE_QUERY, autocomplete_books, fts_query
 from bot.models.books import BookData
 from bot.services.books import SearchHit, resolve
 
@@ -265,10 +265,8 @@ async def run(folder: Path, scale: float = 1.0) -> None:
         )
         assert stored.book_id
 
-        bounded = (
-            "SELECT b.* FROM (SELECT rowid, rank FROM books_fts WHERE books_fts MATCH ? LIMIT 500) AS m "
-            "JOIN books AS b ON b.book_id = m.rowid ORDER BY m.rank LIMIT 25"
-        )
+        # The bot's statement (books_ac read in rank order), and bm25 over every match for comparison.
+        in_order = AUTOCOMPLETE_QUERY.replace(":match", "?").replace(":guild", "NULL").replace(":limit", "25")
         unbounded = (
             "SELECT b.* FROM books_fts JOIN books AS b ON b.book_id = books_fts.rowid "
             "WHERE books_fts MATCH ? ORDER BY books_fts.rank LIMIT 25"
@@ -280,7 +278,7 @@ async def run(folder: Path, scale: float = 1.0) -> None:
                 found = await autocomplete_books(db, typed, limit=25)
                 return [SearchHit.of_book(book).label for book in found]
 
-            def raw_query(match: str | None = match, query: str = bounded) -> object:
+            def raw_query(match: str | None = match, query: str = in_order) -> object:
                 return raw.execute(query, (match,)).fetchall()
 
             value = await time_async(autocomplete, times(100))

@@ -1,4 +1,4 @@
-"""Queries on the shared catalogue (`books`, `books_fts`).
+"""Queries on the shared catalogue (`books`, its full-text indexes `books_fts` and `books_ac`).
 
 A row made from an imported CSV row is provisional (`import_guild_id` set): its title and details
 are one member's, so search and autocomplete show it only in the server whose import made it,
@@ -141,27 +141,31 @@ async def search_books(
     return [book_from_row(row) for row in rows]
 
 
-async def autocomplete_books(
-    db: Database, text: str, *, limit: int = 25, candidates: int = 500, guild_id: int | None = None
-) -> list[Book]:
-    """Like `search_books`, bounded for autocomplete: only the first `candidates` matches are ranked.
+# `books_ac`'s rowid is `tokens * 2**40 + book_id` (migration 0014): its low 40 bits are the book.
+AUTOCOMPLETE_QUERY = f"""
+    SELECT {JOINED_COLUMNS}
+    FROM books_ac JOIN books AS b ON b.book_id = books_ac.rowid % {1 << 40}
+    WHERE books_ac MATCH :match AND {_VISIBLE}
+    ORDER BY books_ac.rowid
+    LIMIT :limit
+"""
 
-    A one-word prefix can match tens of thousands of books; ranking them all costs ~10 ms on
-    200k books, ranking 500 about 1 ms. Typing one more letter narrows the set anyway.
+
+async def autocomplete_books(
+    db: Database, text: str, *, limit: int = 25, guild_id: int | None = None
+) -> list[Book]:
+    """Like `search_books`, for autocomplete: the same matching (every word, the last a prefix,
+    diacritics ignored), read from `books_ac` in its own order, so a keystroke costs about the same
+    on 300 books as on 200k.
+
+    The order is bm25's whenever no typed word matches twice in one book: fewest words (title and
+    authors) first, then the older book. The index is read best-first and the read stops at the
+    `limit`-th visible book; another server's provisional books are skipped on the way.
     """
     match = fts_query(text)
     if match is None:
         return []
-    query = f"""
-        SELECT {", ".join("b." + c.strip() for c in _COLUMNS.split(","))}
-        FROM (SELECT rowid, rank FROM books_fts WHERE books_fts MATCH :match LIMIT :candidates) AS m
-        JOIN books AS b ON b.book_id = m.rowid
-        WHERE {_VISIBLE}
-        ORDER BY m.rank
-        LIMIT :limit
-    """
-    params = {"match": match, "candidates": candidates, "limit": limit, "guild": guild_id}
-    rows = await db.fetchall(query, params)
+    rows = await db.fetchall(AUTOCOMPLETE_QUERY, {"match": match, "limit": limit, "guild": guild_id})
     return [book_from_row(row) for row in rows]
 
 

@@ -144,12 +144,12 @@ async def test_search_matches_title_and_author_words_without_diacritics(db: Data
     assert {b.book_id for b in await search_books(db, "gold")} == {b.book_id for b in many}
 
 
-async def test_autocomplete_ranks_a_bounded_candidate_set(db: Database) -> None:
+async def test_autocomplete_ranks_the_shortest_books_first(db: Database) -> None:
     for n in range(30):
         await upsert_book(db, BookData(title=f"Gold {n}", authors=("Élodie Nix",)))
     await upsert_book(db, BookData(title="Golden Compass", authors=("Philip Pullman",)))
     assert len(await autocomplete_books(db, "elodie", limit=25)) == 25  # diacritics-insensitive
-    found = await autocomplete_books(db, "gold", limit=5, candidates=10)
-    assert len(found) == 5
+    found = await autocomplete_books(db, "gold", limit=5)
+    assert [b.title for b in found] == [f"Gold {n}" for n in range(5)]  # 4 words each; older first
     assert [b.title for b in await autocomplete_books(db, "golden comp")] == ["Golden Compass"]
     assert await autocomplete_books(db, "  !! ") == []
