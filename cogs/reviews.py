@@ -147,7 +147,7 @@ class Reviews(commands.Cog):
         search_id = await service.search_id(self.bot.db, search)
         code = "m" if sort == "most liked" else sort[0]
         state = ListState(book.book_id, SORTS[code], stars or 0, search_id)
-        await open_pages(interaction, ReviewSource(state))
+        await open_pages(interaction, ReviewSource(state, book))
 
 
 async def setup(bot: BookClubBot) -> None:

@@ -115,24 +115,37 @@ _BOOK_STATS_RECOUNT = """
 """
 _MEMBER_STATS_RECOUNT = """
     WITH r AS (SELECT guild_id, user_id, count(*) AS n, sum(stars_x2) AS s FROM ratings GROUP BY 1, 2),
+    sh AS (
+        SELECT guild_id, user_id, sum(shelf = 'want-to-read') AS wtr, sum(shelf = 'currently-reading') AS cr,
+               sum(shelf = 'read') AS rd, sum(shelf = 'did-not-finish') AS dnf
+        FROM shelves GROUP BY 1, 2
+    ),
     v AS (SELECT guild_id, user_id, count(*) AS n FROM reviews GROUP BY 1, 2),
     fr AS (SELECT guild_id, followee_id AS user_id, count(*) AS n FROM follows GROUP BY 1, 2),
     fg AS (SELECT guild_id, follower_id AS user_id, count(*) AS n FROM follows GROUP BY 1, 2),
     k AS (
         SELECT guild_id, user_id FROM member_stats UNION SELECT guild_id, user_id FROM r
         UNION SELECT guild_id, user_id FROM v UNION SELECT guild_id, user_id FROM fr
-        UNION SELECT guild_id, user_id FROM fg
+        UNION SELECT guild_id, user_id FROM fg UNION SELECT guild_id, user_id FROM sh
     )
     SELECT k.guild_id, k.user_id FROM k
     LEFT JOIN member_stats AS m USING (guild_id, user_id) LEFT JOIN r USING (guild_id, user_id)
     LEFT JOIN v USING (guild_id, user_id) LEFT JOIN fr USING (guild_id, user_id)
-    LEFT JOIN fg USING (guild_id, user_id)
+    LEFT JOIN fg USING (guild_id, user_id) LEFT JOIN sh USING (guild_id, user_id)
     WHERE coalesce(m.ratings_count, 0) <> coalesce(r.n, 0)
        OR coalesce(m.ratings_sum_x2, 0) <> coalesce(r.s, 0)
        OR coalesce(m.reviews_count, 0) <> coalesce(v.n, 0)
        OR coalesce(m.followers_count, 0) <> coalesce(fr.n, 0)
        OR coalesce(m.following_count, 0) <> coalesce(fg.n, 0)
+       {shelves}
     LIMIT 20
+"""
+# The per-member shelf counts of migration 0015 (a copy made before it has none to check).
+_MEMBER_SHELF_RECOUNT = """
+       OR coalesce(m.shelf_want_to_read, 0) <> coalesce(sh.wtr, 0)
+       OR coalesce(m.shelf_currently_reading, 0) <> coalesce(sh.cr, 0)
+       OR coalesce(m.shelf_read, 0) <> coalesce(sh.rd, 0)
+       OR coalesce(m.shelf_did_not_finish, 0) <> coalesce(sh.dnf, 0)
 """
 
 
@@ -140,7 +153,10 @@ def aggregate_mismatches(conn: sqlite3.Connection) -> list[str]:
     """`book_stats` and `member_stats` rows that differ from a recount of ratings, reviews, shelves
     and follows (empty when the aggregates are consistent)."""
     found = [f"book_stats guild {g} book {b}" for g, b in conn.execute(_BOOK_STATS_RECOUNT)]
-    found += [f"member_stats guild {g} member {u}" for g, u in conn.execute(_MEMBER_STATS_RECOUNT)]
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(member_stats)")}
+    shelves = _MEMBER_SHELF_RECOUNT if "shelf_read" in columns else ""
+    member_recount = _MEMBER_STATS_RECOUNT.format(shelves=shelves)
+    found += [f"member_stats guild {g} member {u}" for g, u in conn.execute(member_recount)]
     return found
 
 

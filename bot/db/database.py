@@ -12,14 +12,14 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -29,6 +29,48 @@ from bot.telemetry import NO_TELEMETRY, Telemetry
 log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
+T = TypeVar("T")
+
+# A piece of database work written once for both ways of running it: a generator that yields
+# `(query, params)` and is sent back each statement's rows, returning its result. `run_steps` runs it
+# inside an async transaction (one round trip a statement); `Database.write_steps` runs it whole in
+# the writer's thread (one round trip in all). Compose with `yield from`.
+Statement = tuple[str, Params]
+Steps = Generator[Statement, list[sqlite3.Row], T]
+
+
+def drive(steps: Steps[T], conn: sqlite3.Connection) -> T:
+    """Run `steps` on a plain sqlite3 connection (in the thread that owns it)."""
+    try:
+        statement = next(steps)
+        while True:
+            statement = steps.send(conn.execute(*statement).fetchall())
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+async def run_steps(conn: aiosqlite.Connection, steps: Steps[T]) -> T:
+    """Run `steps` on the connection `Database.transaction()` yielded, a round trip a statement."""
+    try:
+        statement = next(steps)
+        while True:
+            rows = list(await conn.execute_fetchall(*statement))
+            statement = steps.send(rows)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+def _transact(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    """BEGIN IMMEDIATE, `work`, COMMIT — or ROLLBACK on any exception — in the writer's thread."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(conn)
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+    return result
+
 
 # Rows aiosqlite fetches per round trip when iterating a cursor (its default).
 _ITER_CHUNK_SIZE = 64
@@ -144,6 +186,51 @@ class Database:
             finally:
                 _IN_TRANSACTION.reset(token)
                 self.telemetry.database("write", time.perf_counter() - started)
+
+    async def run_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work(conn)` as one write transaction, whole, in the writer's thread: one hand-off.
+
+        `transaction()` awaits a thread hand-off per statement (BEGIN, each statement, COMMIT: six
+        or seven for a rating), and the writer lock is held across all of them; here BEGIN
+        IMMEDIATE, `work` and COMMIT (or ROLLBACK on any exception, which is then raised here) run
+        as one call queued on aiosqlite's connection thread. `work` is a plain function over the
+        sqlite3 connection: it must not await, and must do nothing but database work.
+
+        The transaction has committed when this returns, so a reply sent after it acknowledges a
+        committed write. Cancelling the caller does not cut the transaction short: it runs to its
+        end in the thread (the lock stays held until it has), and the cancellation is raised after.
+
+        aiosqlite has no public call for "run this function on the connection's thread"; its
+        `Connection._execute(fn, ...)` is what every one of its own methods uses, and this method
+        is the one place the bot relies on it (aiosqlite is bounded in pyproject.toml; the floors test
+        runs the lowest allowed version).
+        """
+        if _IN_TRANSACTION.get():
+            raise RuntimeError("nested Database.run_write(): do the work in one function")
+        writer = self._writer
+        started = time.perf_counter()
+        async with self._lock:
+            token = _IN_TRANSACTION.set(True)
+            try:
+                # The raw connection is looked up inside the thread, as aiosqlite's own calls do.
+                call = writer._execute(lambda: _transact(writer._conn, work))  # type: ignore[no-untyped-call]
+                job: asyncio.Future[T] = asyncio.ensure_future(call)
+                try:
+                    result: T = await asyncio.shield(job)
+                except asyncio.CancelledError:
+                    with suppress(BaseException):
+                        await job  # the transaction finishes (committed or rolled back) first
+                    raise
+            finally:
+                _IN_TRANSACTION.reset(token)
+                self.telemetry.database("write", time.perf_counter() - started)
+        if self.on_commit is not None:
+            self.on_commit()
+        return result
+
+    async def write_steps(self, steps: Steps[T]) -> T:
+        """`run_write` for work written as steps (see `Steps`)."""
+        return await self.run_write(lambda conn: drive(steps, conn))
 
     async def execute(self, query: str, params: Params = ()) -> int:
         """One write statement in its own transaction; returns the number of changed rows."""

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.db.database import Database, db_time
+from bot.db.database import Database, Steps, db_time, run_steps
 
 BOOK_STAT_COLUMNS = frozenset(
     {
@@ -36,14 +36,13 @@ MEMBER_STAT_COLUMNS = frozenset(
 )
 
 
-async def _bump(
-    conn: aiosqlite.Connection,
+def bump_steps(
     table: str,
     key: tuple[str, str],
     allowed: frozenset[str],
     ids: tuple[int, int],
     deltas: Mapping[str, int],
-) -> None:
+) -> Steps[None]:
     changed = {column: delta for column, delta in deltas.items() if delta}
     if not changed:
         return
@@ -57,23 +56,33 @@ async def _bump(
         INSERT INTO {table} ({key[0]}, {key[1]}, {columns}) VALUES (?, ?, {marks})
         ON CONFLICT ({key[0]}, {key[1]}) DO UPDATE SET {updates}
     """
-    await conn.execute(query, (*ids, *changed.values()))
+    yield query, (*ids, *changed.values())
+
+
+def book_stats_steps(guild_id: int, book_id: int, deltas: Mapping[str, int]) -> Steps[None]:
+    """Add `deltas` to one `book_stats` row (created on first use)."""
+    return bump_steps("book_stats", ("guild_id", "book_id"), BOOK_STAT_COLUMNS, (guild_id, book_id), deltas)
+
+
+def member_stats_steps(guild_id: int, user_id: int, deltas: Mapping[str, int]) -> Steps[None]:
+    """Add `deltas` to one `member_stats` row (created on first use)."""
+    return bump_steps(
+        "member_stats", ("guild_id", "user_id"), MEMBER_STAT_COLUMNS, (guild_id, user_id), deltas
+    )
 
 
 async def bump_book_stats(
     conn: aiosqlite.Connection, guild_id: int, book_id: int, deltas: Mapping[str, int]
 ) -> None:
     """Add `deltas` to one `book_stats` row (created on first use), inside a transaction."""
-    await _bump(conn, "book_stats", ("guild_id", "book_id"), BOOK_STAT_COLUMNS, (guild_id, book_id), deltas)
+    await run_steps(conn, book_stats_steps(guild_id, book_id, deltas))
 
 
 async def bump_member_stats(
     conn: aiosqlite.Connection, guild_id: int, user_id: int, deltas: Mapping[str, int]
 ) -> None:
     """Add `deltas` to one `member_stats` row (created on first use), inside a transaction."""
-    await _bump(
-        conn, "member_stats", ("guild_id", "user_id"), MEMBER_STAT_COLUMNS, (guild_id, user_id), deltas
-    )
+    await run_steps(conn, member_stats_steps(guild_id, user_id, deltas))
 
 
 def star_column(stars_x2: int) -> str:
@@ -101,15 +110,10 @@ class RatingWrite:
     stars_x2: int | None
 
 
-async def write_rating_in(
-    conn: aiosqlite.Connection,
-    guild_id: int,
-    user_id: int,
-    book_id: int,
-    stars_x2: int | None,
-    now: datetime,
-) -> RatingWrite | None:
-    """Set (or, with None, remove) a rating and its aggregates inside a transaction.
+def write_rating_steps(
+    guild_id: int, user_id: int, book_id: int, stars_x2: int | None, now: datetime
+) -> Steps[RatingWrite | None]:
+    """Set (or, with None, remove) a rating and its aggregates, inside a transaction.
 
     Returns None when the book is not in the catalogue (nothing written).
     """
@@ -119,31 +123,42 @@ async def write_rating_in(
         LEFT JOIN ratings AS r ON r.guild_id = ? AND r.book_id = b.book_id AND r.user_id = ?
         WHERE b.book_id = ?
     """
-    row = next(iter(await conn.execute_fetchall(query, (guild_id, user_id, book_id))), None)
-    if row is None:
+    rows = yield query, (guild_id, user_id, book_id)
+    if not rows:
         return None
-    title, previous = str(row[0]), row[1]
+    title, previous = str(rows[0][0]), rows[0][1]
     if stars_x2 is None:
         if previous is None:
             return RatingWrite(book_id, title, None, None)
         query = "DELETE FROM ratings WHERE guild_id = ? AND book_id = ? AND user_id = ?"
-        await conn.execute(query, (guild_id, book_id, user_id))
+        yield query, (guild_id, book_id, user_id)
     else:
         query = """
             INSERT INTO ratings (guild_id, book_id, user_id, stars_x2, rated_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (guild_id, book_id, user_id)
             DO UPDATE SET stars_x2 = excluded.stars_x2, rated_at = excluded.rated_at
         """
-        await conn.execute(query, (guild_id, book_id, user_id, stars_x2, db_time(now)))
+        yield query, (guild_id, book_id, user_id, stars_x2, db_time(now))
     deltas = rating_deltas(previous, stars_x2)
-    await bump_book_stats(conn, guild_id, book_id, deltas)
-    await bump_member_stats(
-        conn,
+    yield from book_stats_steps(guild_id, book_id, deltas)
+    yield from member_stats_steps(
         guild_id,
         user_id,
         {"ratings_count": deltas["ratings_count"], "ratings_sum_x2": deltas["ratings_sum_x2"]},
     )
     return RatingWrite(book_id, title, previous, stars_x2)
+
+
+async def write_rating_in(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    user_id: int,
+    book_id: int,
+    stars_x2: int | None,
+    now: datetime,
+) -> RatingWrite | None:
+    """`write_rating_steps` on the connection of `Database.transaction()`."""
+    return await run_steps(conn, write_rating_steps(guild_id, user_id, book_id, stars_x2, now))
 
 
 async def get_rating(db: Database, guild_id: int, book_id: int, user_id: int) -> int | None:

@@ -6,7 +6,7 @@ The writes live in `review_writes.py`.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import aiosqlite
@@ -202,6 +202,18 @@ class PageRequest:
     limit: int
     offset: int = 0
     anchor: int = 0
+    anchor_key: tuple[object, ...] | None = None  # the anchor's sort key, when already read
+
+
+@dataclass(frozen=True, slots=True)
+class ListHead:
+    """What a page of `/reviews` needs before its rows, read in one statement (`list_head`)."""
+
+    book: Book | None  # None when the caller already had it
+    has_read: bool  # the viewer has the book on their 'read' shelf (the spoiler gate)
+    total: int | None  # the maintained counter; None with a text search (count it over the matches)
+    search: str | None  # the text of the list's search id, None when unknown
+    anchor_key: tuple[object, ...] | None  # the anchor review's sort key, None when it is gone
 
 
 def _where(request: PageRequest) -> tuple[str, list[object]]:
@@ -224,6 +236,23 @@ def _where(request: PageRequest) -> tuple[str, list[object]]:
 
 async def page_ids(db: Database, request: PageRequest) -> list[int]:
     """The review ids of one page, in display order — one index range (index-only for offsets)."""
+    columns, _ = _SORT_KEYS[request.sort]
+    if request.mode in ("after", "before") and request.anchor_key is None:
+        # The anchor's key is read first and bound as values: SQLite walks a row-value range over
+        # the whole index key only for bound values (with a subquery it ranges on the first column).
+        keys = ", ".join(columns)
+        row = await db.fetchone(f"SELECT {keys} FROM reviews WHERE review_id = ?", (request.anchor,))
+        if row is None:
+            return []
+        request = replace(request, anchor_key=tuple(row))
+    query, params = _ids_query(request)
+    rows = await db.fetchall(query, params)
+    ids = [int(row[0]) for row in rows]
+    return ids[::-1] if request.mode in ("before", "last") else ids
+
+
+def _ids_query(request: PageRequest) -> tuple[str, list[object]]:
+    """The page's ids in walking order (the anchor's key, for a keyset move, already in `request`)."""
     columns, descending = _SORT_KEYS[request.sort]
     where, params = _where(request)
     backwards = request.mode in ("before", "last")
@@ -231,26 +260,99 @@ async def page_ids(db: Database, request: PageRequest) -> list[int]:
     direction = "DESC" if walk_desc else "ASC"
     order = ", ".join(f"r.{column} {direction}" for column in columns)
     if request.mode in ("after", "before"):
-        # The anchor's key is read first and bound as values: SQLite walks a row-value range over
-        # the whole index key only for bound values (with a subquery it ranges on the first column).
-        keys = ", ".join(columns)
-        anchor = await db.fetchone(f"SELECT {keys} FROM reviews WHERE review_id = ?", (request.anchor,))
-        if anchor is None:
-            return []
+        assert request.anchor_key is not None
         comparison = "<" if walk_desc else ">"
         marks = ", ".join("?" for _ in columns)
         where += f" AND ({', '.join(f'r.{column}' for column in columns)}) {comparison} ({marks})"
-        params += list(anchor)
+        params += list(request.anchor_key)
     query = f"""
         SELECT r.review_id FROM reviews AS r
         WHERE {where}
         ORDER BY {order}
         LIMIT ? OFFSET ?
     """
-    params += [request.limit, request.offset if request.mode == "offset" else 0]
+    return query, [*params, request.limit, request.offset if request.mode == "offset" else 0]
+
+
+def _sort_key(sort: Sort, row: sqlite3.Row) -> tuple[object, ...]:
+    """A row's sort key as SQLite compares it (stored text compares as Python strings do)."""
+    values = {
+        "created_at": row["created_at"],
+        "review_id": row["review_id"],
+        "stars_key": row["stars_x2"] or 0,
+        "likes": row["likes"],
+    }
+    return tuple(values[column] for column in _SORT_KEYS[sort][0])
+
+
+async def page_lines(db: Database, request: PageRequest) -> list[ReviewLine]:
+    """A page's reviews with their reviewers, in display order, in one statement (ids and rows).
+
+    A keyset move (`after`/`before`) needs `request.anchor_key` (see `list_head`). The ids are
+    walked in the index by a subquery; the five rows come back in any order and are put in the
+    sort's order here, by the same key.
+    """
+    ids_query, params = _ids_query(request)
+    query = f"SELECT {LINE_COLUMNS} FROM reviews AS r {LINE_JOINS} WHERE r.review_id IN ({ids_query})"
     rows = await db.fetchall(query, params)
-    ids = [int(row[0]) for row in rows]
-    return ids[::-1] if backwards else ids
+    _, descending = _SORT_KEYS[request.sort]
+    rows.sort(key=lambda row: _sort_key(request.sort, row), reverse=descending)
+    return [line_from_row(row) for row in rows]
+
+
+async def list_head(
+    db: Database,
+    guild_id: int,
+    viewer_id: int,
+    book_id: int,
+    *,
+    sort: Sort,
+    star_row: int | None,
+    search_id: int,
+    anchor: int,
+    with_book: bool,
+) -> ListHead | None:
+    """The book (unless the caller has it), the spoiler gate, the header's count, the search text
+    and the anchor's sort key, in one statement of primary-key reads; None when the book is gone."""
+    columns = _SORT_KEYS[sort][0]
+    if star_row is None:
+        total = "(SELECT reviews_count FROM book_stats WHERE guild_id = :guild AND book_id = b.book_id)"
+    else:
+        total = (
+            "(SELECT reviews FROM review_star_counts "
+            "WHERE guild_id = :guild AND book_id = b.book_id AND star_row = :star_row)"
+        )
+    query = f"""
+        SELECT {BOOK_COLUMNS if with_book else "b.book_id"},
+               EXISTS (
+                   SELECT 1 FROM shelves
+                   WHERE guild_id = :guild AND user_id = :viewer AND book_id = b.book_id AND shelf = 'read'
+               ) AS has_read,
+               {total} AS total,
+               (SELECT text FROM review_searches WHERE search_id = :search_id) AS search,
+               a.review_id AS anchor_id, {", ".join(f"a.{column} AS anchor_{column}" for column in columns)}
+        FROM books AS b
+        LEFT JOIN reviews AS a ON a.review_id = :anchor
+        WHERE b.book_id = :book
+    """
+    params = {
+        "guild": guild_id,
+        "viewer": viewer_id,
+        "book": book_id,
+        "star_row": star_row,
+        "search_id": search_id,
+        "anchor": anchor,
+    }
+    row = await db.fetchone(query, params)
+    if row is None:
+        return None
+    return ListHead(
+        book=book_from_row(row) if with_book else None,
+        has_read=bool(row["has_read"]),
+        total=int(row["total"] or 0),
+        search=row["search"],
+        anchor_key=None if row["anchor_id"] is None else tuple(row[f"anchor_{column}"] for column in columns),
+    )
 
 
 async def lines_for(db: Database, ids: list[int]) -> list[ReviewLine]:

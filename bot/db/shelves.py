@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import aiosqlite
 
-from bot.db.database import Database
+from bot.db.database import Database, Steps, run_steps
 from bot.models.shelves import ShelfEntry, ShelvedBook
 
 # The `book_stats` column that counts the members with a book on each shelf.
@@ -45,19 +45,25 @@ _SHELVED_COLUMNS = """
 """
 
 
+_SHELVED_BOOK = f"""
+    SELECT {_SHELVED_COLUMNS}
+    FROM books AS b
+    LEFT JOIN shelves AS s ON s.guild_id = ? AND s.user_id = ? AND s.book_id = b.book_id
+    WHERE b.book_id = ?
+"""
+
+
+def shelved_book_steps(guild_id: int, user_id: int, book_id: int) -> Steps[ShelvedBook | None]:
+    """The book and the member's shelf entry, read inside a transaction; None when the book is gone."""
+    rows = yield _SHELVED_BOOK, (guild_id, user_id, book_id)
+    return _shelved(rows[0]) if rows else None
+
+
 async def shelved_book_in(
     conn: aiosqlite.Connection, guild_id: int, user_id: int, book_id: int
 ) -> ShelvedBook | None:
-    """The book and the member's shelf entry, read inside a transaction; None when the book is gone."""
-    query = f"""
-        SELECT {_SHELVED_COLUMNS}
-        FROM books AS b
-        LEFT JOIN shelves AS s ON s.guild_id = ? AND s.user_id = ? AND s.book_id = b.book_id
-        WHERE b.book_id = ?
-    """
-    rows = await conn.execute_fetchall(query, (guild_id, user_id, book_id))
-    row = next(iter(rows), None)
-    return None if row is None else _shelved(row)
+    """`shelved_book_steps` on the connection of `Database.transaction()`."""
+    return await run_steps(conn, shelved_book_steps(guild_id, user_id, book_id))
 
 
 _SAVE_ENTRY = """
@@ -87,10 +93,14 @@ def _entry_params(guild_id: int, user_id: int, book_id: int, entry: ShelfEntry) 
     )
 
 
+def save_entry_steps(guild_id: int, user_id: int, book_id: int, entry: ShelfEntry) -> Steps[None]:
+    yield _SAVE_ENTRY, _entry_params(guild_id, user_id, book_id, entry)
+
+
 async def save_entry_in(
     conn: aiosqlite.Connection, guild_id: int, user_id: int, book_id: int, entry: ShelfEntry
 ) -> None:
-    await conn.execute(_SAVE_ENTRY, _entry_params(guild_id, user_id, book_id, entry))
+    await run_steps(conn, save_entry_steps(guild_id, user_id, book_id, entry))
 
 
 async def save_entries_in(
@@ -102,27 +112,67 @@ async def save_entries_in(
         await conn.executemany(_SAVE_ENTRY, params)
 
 
+def delete_entry_steps(guild_id: int, user_id: int, book_id: int) -> Steps[None]:
+    yield (
+        "DELETE FROM shelves WHERE guild_id = ? AND user_id = ? AND book_id = ?",
+        (guild_id, user_id, book_id),
+    )
+
+
 async def delete_entry_in(conn: aiosqlite.Connection, guild_id: int, user_id: int, book_id: int) -> None:
-    query = "DELETE FROM shelves WHERE guild_id = ? AND user_id = ? AND book_id = ?"
-    await conn.execute(query, (guild_id, user_id, book_id))
+    await run_steps(conn, delete_entry_steps(guild_id, user_id, book_id))
+
+
+# The member_stats column counting each shelf's books (kept by the triggers of migration 0015).
+MEMBER_SHELF_STAT = {
+    "want-to-read": "shelf_want_to_read",
+    "currently-reading": "shelf_currently_reading",
+    "read": "shelf_read",
+    "did-not-finish": "shelf_did_not_finish",
+}
+
+
+async def shelf_head(db: Database, guild_id: int, user_id: int, shelf: str | None) -> tuple[int, str | None]:
+    """How many books are on the member's shelf (or all shelves, with None) — a maintained count —
+    and their stored display name: one statement of primary-key reads."""
+    counted = [MEMBER_SHELF_STAT[shelf]] if shelf is not None else list(MEMBER_SHELF_STAT.values())
+    query = f"""
+        SELECT {" + ".join(f"s.{column}" for column in counted)} AS total,
+               (SELECT display_name FROM members WHERE guild_id = :g AND user_id = :u) AS name
+        FROM (SELECT 1) LEFT JOIN member_stats AS s ON s.guild_id = :g AND s.user_id = :u
+    """
+    row = await db.fetchone(query, {"g": guild_id, "u": user_id})
+    assert row is not None  # always one row, from (SELECT 1)
+    return int(row["total"] or 0), row["name"]
+
+
+async def shelf_books(
+    db: Database, guild_id: int, user_id: int, shelf: str | None, *, offset: int, limit: int
+) -> list[ShelvedBook]:
+    """One page of a member's shelf (or all shelves, with None), newest first, in one statement.
+
+    The page's books are found in the (guild, user[, shelf], added_at, book_id) index alone — its
+    offset skips index entries, never rows, and nothing is sorted —, then only they are read.
+    """
+    query = f"""
+        SELECT {_SHELVED_COLUMNS}
+        FROM shelves AS s JOIN books AS b ON b.book_id = s.book_id
+        WHERE s.guild_id = :g AND s.user_id = :u AND s.book_id IN (
+            SELECT book_id FROM shelves
+            WHERE guild_id = :g AND user_id = :u {"AND shelf = :shelf" if shelf is not None else ""}
+            ORDER BY added_at DESC, book_id DESC
+            LIMIT :limit OFFSET :offset
+        )
+    """
+    params = {"g": guild_id, "u": user_id, "shelf": shelf, "limit": limit, "offset": offset}
+    rows = await db.fetchall(query, params)
+    rows.sort(key=lambda row: (row["added_at"], row["book_id"]), reverse=True)
+    return [_shelved(row) for row in rows]
 
 
 async def shelf_page(
     db: Database, guild_id: int, user_id: int, shelf: str | None, *, offset: int, limit: int
 ) -> tuple[list[ShelvedBook], int]:
-    """One page of a member's shelf (or all shelves, with None), newest first, and the total count."""
-    query = f"""
-        SELECT {_SHELVED_COLUMNS}, count(*) OVER () AS total
-        FROM shelves AS s JOIN books AS b ON b.book_id = s.book_id
-        WHERE s.guild_id = ? AND s.user_id = ? AND (? IS NULL OR s.shelf = ?)
-        ORDER BY s.added_at DESC, s.book_id DESC
-        LIMIT ? OFFSET ?
-    """
-    rows = await db.fetchall(query, (guild_id, user_id, shelf, shelf, limit, offset))
-    if not rows and offset:
-        total = await db.fetchval(
-            "SELECT count(*) FROM shelves WHERE guild_id = ? AND user_id = ? AND (? IS NULL OR shelf = ?)",
-            (guild_id, user_id, shelf, shelf),
-        )
-        return [], int(total)
-    return [_shelved(row) for row in rows], int(rows[0]["total"]) if rows else 0
+    """A page of `shelf_books` and the maintained total of `shelf_head`."""
+    total, _ = await shelf_head(db, guild_id, user_id, shelf)
+    return await shelf_books(db, guild_id, user_id, shelf, offset=offset, limit=limit), total

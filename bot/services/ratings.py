@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.db import Database
-from bot.db.ratings import RatingWrite, write_rating_in
+from bot.db.ratings import RatingWrite, write_rating_steps
 from bot.errors import BookGone, UserFacingError
 from bot.render import TITLE, plain
 from bot.services.stats import stars_text, stars_value
@@ -63,14 +63,13 @@ async def rate_book(
     """Set or replace the member's rating; the book's and member's aggregates move with it."""
     if not 2 <= stars_x2 <= 10:
         raise UserFacingError("Give 1 to 5 stars in half steps (1, 1.5, 2 … 4.5, 5).")
-    async with db.transaction() as conn:
-        return _change(await write_rating_in(conn, guild_id, user_id, book_id, stars_x2, now))
+    # The whole transaction in one hand-off to the writer's thread (issue #14: /rate's throughput).
+    return _change(await db.write_steps(write_rating_steps(guild_id, user_id, book_id, stars_x2, now)))
 
 
 async def unrate_book(db: Database, guild_id: int, user_id: int, book_id: int, now: datetime) -> RatingChange:
     """Remove the member's rating, or say that there is none."""
-    async with db.transaction() as conn:
-        change = _change(await write_rating_in(conn, guild_id, user_id, book_id, None, now))
+    change = _change(await db.write_steps(write_rating_steps(guild_id, user_id, book_id, None, now)))
     if change.previous_x2 is None:
         raise UserFacingError(
             f"You haven't rated *{plain(change.title, TITLE)}*, so there is nothing to remove."

@@ -325,37 +325,61 @@ async def load_page(
     move: Move,
     anchor: int = 0,
     viewer_id: int,
+    book: Book | None = None,
 ) -> ReviewPage:
-    """Page `page` of a book's reviews, reached by `move` from a page whose edge review is `anchor`."""
-    found = await store.get_book_for_reader(db, guild_id, viewer_id, state.book_id)
-    if found is None:
-        raise UserFacingError(BOOK_MISSING)
-    book, has_read = found
-    search = await store.search_text(db, state.search_id) if state.search_id else None
-    if state.search_id and search is None:
-        raise UserFacingError("That search is no longer available; run /reviews again.")
-    match = fts_match(search) if search else None
+    """Page `page` of a book's reviews, reached by `move` from a page whose edge review is `anchor`.
+
+    Two round trips (issue #14): the head (the book unless `book` is given — the command passes the
+    one its option resolved —, the spoiler gate, the count, the search text, the anchor's key), then
+    the page's ids and rows in one statement. A text search counts its matches in a third; a page
+    whose anchor was deleted, or a jump, reads by offset in another.
+    """
     star_row = state.star_row or None
-    total = await store.count_reviews(db, guild_id, state.book_id, star_row, match)
+    keyset = move in ("next", "prev") and bool(anchor)
+    head = await store.list_head(
+        db,
+        guild_id,
+        viewer_id,
+        state.book_id,
+        sort=state.sort,
+        star_row=star_row,
+        search_id=state.search_id,
+        anchor=anchor if keyset else 0,
+        with_book=book is None,
+    )
+    if head is None:
+        raise UserFacingError(BOOK_MISSING)
+    book = book or head.book
+    assert book is not None
+    if state.search_id and head.search is None:
+        raise UserFacingError("That search is no longer available; run /reviews again.")
+    search = head.search if state.search_id else None
+    match = fts_match(search) if search else None
+    if match is None:
+        total = head.total or 0
+    else:
+        total = await store.count_reviews(db, guild_id, state.book_id, star_row, match)
     pages = page_count(total)
     page = min(max(page, 1), pages)
 
-    def request(mode: Literal["offset", "after", "before", "last"], **extra: int) -> PageRequest:
-        return PageRequest(guild_id, state.book_id, state.sort, star_row, match, mode, PER_PAGE, **extra)
+    def request(
+        mode: Literal["offset", "after", "before", "last"], *, offset: int = 0, anchor: int = 0
+    ) -> PageRequest:
+        return PageRequest(
+            guild_id, state.book_id, state.sort, star_row, match, mode, PER_PAGE, offset=offset, anchor=anchor
+        )
 
-    ids: list[int] = []
-    if move == "next" and anchor:
-        ids = await store.page_ids(db, request("after", anchor=anchor))
-    elif move == "prev" and anchor:
-        ids = await store.page_ids(db, request("before", anchor=anchor))
-    elif move == "last" or page == pages:
+    lines: list[ReviewLine] = []
+    if keyset and head.anchor_key is not None:
+        mode: Literal["after", "before"] = "after" if move == "next" else "before"
+        lines = await store.page_lines(db, replace(request(mode, anchor=anchor), anchor_key=head.anchor_key))
+    elif move == "last" or (page == pages and not keyset):
         remainder = total - (pages - 1) * PER_PAGE
-        ids = await store.page_ids(db, replace(request("last"), limit=remainder))
-    if not ids and total:
+        lines = await store.page_lines(db, replace(request("last"), limit=remainder))
+    if not lines and total:
         # The anchor was deleted, or a jump: an OFFSET over the index only.
-        ids = await store.page_ids(db, request("offset", offset=(page - 1) * PER_PAGE))
-    lines = await store.lines_for(db, ids)
-    return ReviewPage(book, state, page, pages, total, tuple(lines), search, has_read)
+        lines = await store.page_lines(db, request("offset", offset=(page - 1) * PER_PAGE))
+    return ReviewPage(book, state, page, pages, total, tuple(lines), search, head.has_read)
 
 
 def check_jump(value: str, pages: int) -> int:

@@ -7,17 +7,21 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.db import Database, parse_db_time
-from bot.db.database import db_time
-from bot.db.profiles import display_name
-from bot.db.ratings import bump_book_stats, write_rating_in
-from bot.db.shelves import SHELF_STAT, delete_entry_in, save_entry_in, shelf_page, shelved_book_in
+from bot.db.database import Steps, db_time
+from bot.db.ratings import book_stats_steps, write_rating_steps
+from bot.db.shelves import (
+    SHELF_STAT,
+    delete_entry_steps,
+    save_entry_steps,
+    shelf_books,
+    shelf_head,
+    shelved_book_steps,
+)
 from bot.errors import BookGone, UserFacingError
 from bot.models.shelves import SHELVES, ShelfEntry, ShelvedBook
 from bot.render import TITLE, plain
-from bot.services.paging import offset_page
+from bot.services.paging import page_count
 from bot.services.stats import stars_text
 
 SHELF_NAMES = {
@@ -87,22 +91,24 @@ class ShelfChange:
         return text + "."
 
 
-async def _load(conn: aiosqlite.Connection, guild_id: int, user_id: int, book_id: int) -> ShelvedBook:
-    book = await shelved_book_in(conn, guild_id, user_id, book_id)
+def _load(guild_id: int, user_id: int, book_id: int) -> Steps[ShelvedBook]:
+    book = yield from shelved_book_steps(guild_id, user_id, book_id)
     if book is None:
         raise BookGone()
     return book
 
 
-async def _shelve_in(
-    conn: aiosqlite.Connection, guild_id: int, user_id: int, book_id: int, shelf: str, now: datetime
-) -> ShelfChange:
-    book = await _load(conn, guild_id, user_id, book_id)
+def _shelve_steps(guild_id: int, user_id: int, book_id: int, shelf: str, now: datetime) -> Steps[ShelfChange]:
+    book = yield from _load(guild_id, user_id, book_id)
     previous = book.entry.shelf if book.entry else None
     entry = move_to_shelf(book.entry, shelf, now)
-    await save_entry_in(conn, guild_id, user_id, book_id, entry)
-    await bump_book_stats(conn, guild_id, book_id, shelf_deltas(previous, shelf))
+    yield from save_entry_steps(guild_id, user_id, book_id, entry)
+    yield from book_stats_steps(guild_id, book_id, shelf_deltas(previous, shelf))
     return ShelfChange(book_id, book.title, previous, shelf, entry.times_read)
+
+
+# Each write below is one transaction run whole in the writer's thread (`Database.write_steps`):
+# one round trip, committed before the caller replies.
 
 
 async def shelve_book(
@@ -110,19 +116,21 @@ async def shelve_book(
 ) -> ShelfChange:
     """Put the book on one shelf (taking it off any other); the book's shelf counts move with it."""
     check_shelf(shelf)
-    async with db.transaction() as conn:
-        return await _shelve_in(conn, guild_id, user_id, book_id, shelf, now)
+    return await db.write_steps(_shelve_steps(guild_id, user_id, book_id, shelf, now))
+
+
+def _unshelve_steps(guild_id: int, user_id: int, book_id: int) -> Steps[ShelfChange]:
+    book = yield from _load(guild_id, user_id, book_id)
+    if book.entry is None:
+        raise UserFacingError(f"*{plain(book.title, TITLE)}* is not on any of your shelves.")
+    yield from delete_entry_steps(guild_id, user_id, book_id)
+    yield from book_stats_steps(guild_id, book_id, shelf_deltas(book.entry.shelf, None))
+    return ShelfChange(book_id, book.title, book.entry.shelf, None)
 
 
 async def unshelve_book(db: Database, guild_id: int, user_id: int, book_id: int) -> ShelfChange:
     """Take the book off the member's shelves, or say that it is on none."""
-    async with db.transaction() as conn:
-        book = await _load(conn, guild_id, user_id, book_id)
-        if book.entry is None:
-            raise UserFacingError(f"*{plain(book.title, TITLE)}* is not on any of your shelves.")
-        await delete_entry_in(conn, guild_id, user_id, book_id)
-        await bump_book_stats(conn, guild_id, book_id, shelf_deltas(book.entry.shelf, None))
-    return ShelfChange(book_id, book.title, book.entry.shelf, None)
+    return await db.write_steps(_unshelve_steps(guild_id, user_id, book_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +154,15 @@ async def finish_book(
     """Mark a book read and, optionally, rate it — in one transaction."""
     if stars_x2 is not None and not 2 <= stars_x2 <= 10:
         raise UserFacingError("Give 1 to 5 stars in half steps (1, 1.5, 2 … 4.5, 5).")
-    async with db.transaction() as conn:
-        change = await _shelve_in(conn, guild_id, user_id, book_id, "read", now)
-        if stars_x2 is not None:
-            await write_rating_in(conn, guild_id, user_id, book_id, stars_x2, now)
+    return await db.write_steps(_finish_steps(guild_id, user_id, book_id, stars_x2, now))
+
+
+def _finish_steps(
+    guild_id: int, user_id: int, book_id: int, stars_x2: int | None, now: datetime
+) -> Steps[FinishedBook]:
+    change = yield from _shelve_steps(guild_id, user_id, book_id, "read", now)
+    if stars_x2 is not None:
+        yield from write_rating_steps(guild_id, user_id, book_id, stars_x2, now)
     return FinishedBook(change, stars_x2)
 
 
@@ -234,22 +247,30 @@ async def record_progress(
 ) -> Progress:
     """Note where the member is in a book; the book moves to currently-reading if it isn't there."""
     check_progress(page, percent)
-    async with db.transaction() as conn:
-        book = await _load(conn, guild_id, user_id, book_id)
-        pages = book.pages or None
-        if page is not None and pages is not None and page > pages:
-            raise UserFacingError(
-                f"*{plain(book.title, TITLE)}* has {pages:,} pages; page {page:,} is beyond its end."
-            )
-        percent = progress_percent(page, pages, percent)
-        previous = book.entry.shelf if book.entry else None
-        entry = book.entry
-        if previous != "currently-reading":
-            entry = move_to_shelf(entry, "currently-reading", now)
-            await bump_book_stats(conn, guild_id, book_id, shelf_deltas(previous, "currently-reading"))
-        assert entry is not None
-        entry = dataclasses.replace(entry, page=page, percent=percent, progress_at=db_time(now))
-        await save_entry_in(conn, guild_id, user_id, book_id, entry)
+    # The whole transaction in one hand-off to the writer's thread (issue #14).
+    return await db.write_steps(_progress_steps(guild_id, user_id, book_id, page, percent, now))
+
+
+def _progress_steps(
+    guild_id: int, user_id: int, book_id: int, page: int | None, percent: int | None, now: datetime
+) -> Steps[Progress]:
+    book = yield from shelved_book_steps(guild_id, user_id, book_id)
+    if book is None:
+        raise BookGone()
+    pages = book.pages or None
+    if page is not None and pages is not None and page > pages:
+        raise UserFacingError(
+            f"*{plain(book.title, TITLE)}* has {pages:,} pages; page {page:,} is beyond its end."
+        )
+    percent = progress_percent(page, pages, percent)
+    previous = book.entry.shelf if book.entry else None
+    entry = book.entry
+    if previous != "currently-reading":
+        entry = move_to_shelf(entry, "currently-reading", now)
+        yield from book_stats_steps(guild_id, book_id, shelf_deltas(previous, "currently-reading"))
+    assert entry is not None
+    entry = dataclasses.replace(entry, page=page, percent=percent, progress_at=db_time(now))
+    yield from save_entry_steps(guild_id, user_id, book_id, entry)
     return Progress(book_id, book.title, page, pages, percent, previous != "currently-reading")
 
 
@@ -271,12 +292,14 @@ async def load_shelf_page(
     if shelf is not None:
         check_shelf(shelf)
 
-    async def fetch(offset: int, limit: int) -> tuple[list[ShelvedBook], int]:
-        return await shelf_page(db, guild_id, user_id, shelf, offset=offset, limit=limit)
-
-    found = await offset_page(fetch, page, SHELF_PAGE_SIZE)
-    name = await display_name(db, guild_id, user_id)
-    return ShelfPage(user_id, shelf, found.page, found.pages, found.total, found.items, name)
+    # Two round trips (issue #14): the maintained count and the name, then the page itself.
+    total, name = await shelf_head(db, guild_id, user_id, shelf)
+    pages = page_count(total, SHELF_PAGE_SIZE)
+    page = min(max(page, 1), pages)
+    books = await shelf_books(
+        db, guild_id, user_id, shelf, offset=(page - 1) * SHELF_PAGE_SIZE, limit=SHELF_PAGE_SIZE
+    )
+    return ShelfPage(user_id, shelf, page, pages, total, books, name)
 
 
 def stored_time(stamp: str) -> datetime:

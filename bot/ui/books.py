@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.errors import BookGone, UserFacingError
+from bot.errors import UserFacingError
 from bot.render import AUTHORS, TITLE, TITLE_IN_LIST, names, plain
-from bot.services.book_page import load_book_page
+from bot.services.book_page import book_page_of
 from bot.services.books import (
     Resolution,
     SearchHit,
@@ -104,11 +104,10 @@ async def _send(interaction: discord.Interaction[BookClubBot], query: str, resol
         else:
             await interaction.response.send_message(view=view, ephemeral=True)
         return
-    page = await load_book_page(
-        interaction.client.db, interaction.guild_id, resolution.book.book_id, note=resolution.note
+    # The book was just resolved: only this club's stats are read (issue #14: no second read of it).
+    page = await book_page_of(
+        interaction.client.db, interaction.guild_id, resolution.book, note=resolution.note
     )
-    if page is None:
-        raise BookGone()
     if interaction.response.is_done():
         await interaction.edit_original_response(
             content=f"Opened the page of **{plain(page.book.title, TITLE)}**.", allowed_mentions=NO_MENTIONS

@@ -196,7 +196,20 @@ SHELF_COLUMNS = {
     "read": "read_count",
     "did-not-finish": "did_not_finish",
 }
-MEMBER_COLUMNS = ("reviews_count", "followers_count", "following_count", "ratings_count", "ratings_sum_x2")
+MEMBER_SHELF_COLUMNS = {
+    "want-to-read": "shelf_want_to_read",
+    "currently-reading": "shelf_currently_reading",
+    "read": "shelf_read",
+    "did-not-finish": "shelf_did_not_finish",
+}
+MEMBER_COLUMNS = (
+    "reviews_count",
+    "followers_count",
+    "following_count",
+    "ratings_count",
+    "ratings_sum_x2",
+    *MEMBER_SHELF_COLUMNS.values(),
+)
 
 
 def _nonzero(table: dict[tuple[int, ...], dict[str, int]]) -> dict[tuple[int, ...], dict[str, int]]:
@@ -229,8 +242,11 @@ async def recount(db: Database) -> list[str]:
         books[guild, book]["reviews_count"] += 1
         members[guild, user]["reviews_count"] += 1
         star_rows[guild, book, (x2 or 0) // 2]["reviews"] += 1
-    for guild, book, shelf in await db.fetchall("SELECT guild_id, book_id, shelf FROM shelves"):
+    for guild, book, user, shelf in await db.fetchall(
+        "SELECT guild_id, book_id, user_id, shelf FROM shelves"
+    ):
         books[guild, book][SHELF_COLUMNS[shelf]] += 1
+        members[guild, user][MEMBER_SHELF_COLUMNS[shelf]] += 1
     for guild, follower, followee in await db.fetchall(
         "SELECT guild_id, follower_id, followee_id FROM follows"
     ):

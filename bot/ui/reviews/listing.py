@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 import discord
 
 from bot.errors import UserFacingError
+from bot.models.books import Book
 from bot.models.stats import plural
 from bot.services import reviews as service
 from bot.services.reviews import SORT_LABELS, SORTS, ListState, ReviewPage
@@ -39,9 +40,14 @@ LIST_STATE: Codec[ListState] = record(
 
 @dataclass(frozen=True, slots=True)
 class ReviewSource:
-    """A book's reviews in one sort and filter, five a page."""
+    """A book's reviews in one sort and filter, five a page.
+
+    `book`: the book when the caller has it already (the command's resolved option), so the first
+    page does not read it again; buttons leave it None and the page reads it with its head.
+    """
 
     state: ListState
+    book: Book | None = None
 
     async def fetch(self, interaction: discord.Interaction[BookClubBot], turn: Turn) -> ReviewPage:
         return await service.load_page(
@@ -52,6 +58,7 @@ class ReviewSource:
             move=turn.move,
             anchor=turn.anchor,
             viewer_id=interaction.user.id,
+            book=self.book,
         )
 
     def format(self, page: ReviewPage, owner_id: int) -> discord.ui.LayoutView:
