@@ -20,7 +20,7 @@ from pydantic import SecretStr, ValidationError
 from bot import __version__
 from bot.books.enrich import build_enricher
 from bot.books.service import build_book_service, user_agent
-from bot.client import BookClubBot
+from bot.client import BookClubBot, build_bot
 from bot.config import Settings, describe_settings, explain
 from bot.db import open_configured
 from bot.db.lock import DatabaseLock
@@ -127,7 +127,7 @@ async def run(settings: Settings, *, sync_only: bool = False) -> None:
         ) as session:
             books = build_book_service(settings, session, db)
             enricher = build_enricher(books)
-            async with BookClubBot(
+            async with build_bot(
                 settings=settings, db=db, session=session, books=books, enricher=enricher
             ) as bot:
                 token = settings.discord_token.get_secret_value()

@@ -9,6 +9,7 @@ import pkgutil
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import discord
@@ -24,6 +25,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.db.meta import get_meta, remember_member, set_meta
 from bot.models.health import StorageFault
+from bot.models.shards import Shards
 from bot.ops.gate import InteractionGate
 from bot.services.backups import Backups
 from bot.tree import BookClubTree, StorageHealth, is_storage_fault, note_commit
@@ -67,12 +69,15 @@ class BookClubBot(commands.Bot):
         # A book club needs no voice: skip discord.py's start-up warnings about its libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.default()  # non-privileged only: no members, no message content
+        # The servers whose scheduled work (digests, reminders, vote closes…) this process does.
+        self.ownership = Shards.of(settings.shard_count, settings.shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=BookClubTree,
             help_command=None,
+            **self._shard_options(),
         )
         self.settings = settings
         self.db = db
@@ -97,6 +102,13 @@ class BookClubBot(commands.Bot):
         self.gate = InteractionGate(db.telemetry)
         self.gate.install(self._connection)
         self.backups = Backups(db, folder=settings.backup_dir, keep=settings.backup_keep, clock=clock)
+
+    def _shard_options(self) -> dict[str, Any]:
+        return {}
+
+    def owns(self, guild_id: int) -> bool:
+        """Whether this process schedules and sends for the server `guild_id` (its shards hold it)."""
+        return self.ownership.owns(guild_id)
 
     @property
     def storage_fault(self) -> StorageFault | None:
@@ -189,3 +201,34 @@ class BookClubBot(commands.Bot):
                 log.warning("could not store the display name of %s", user.id, exc_info=True)
             return
         self._known_names[key] = user.display_name
+
+
+class ShardedBookClubBot(BookClubBot, commands.AutoShardedBot):
+    """The bot running the shards SHARD_IDS of SHARD_COUNT in one process (discord.py's AutoShardedBot)."""
+
+    def _shard_options(self) -> dict[str, Any]:
+        assert self.ownership.count is not None
+        return {"shard_count": self.ownership.count, "shard_ids": list(self.ownership.ids)}
+
+
+def build_bot(
+    *,
+    settings: Settings,
+    db: Database,
+    session: aiohttp.ClientSession,
+    scheduler: AsyncIOScheduler | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    books: BookService | None = None,
+    enricher: Enricher | None = None,
+) -> BookClubBot:
+    """The bot for these settings: with SHARD_COUNT an AutoShardedBot running SHARD_IDS, else unsharded."""
+    kind = ShardedBookClubBot if settings.shard_count is not None else BookClubBot
+    return kind(
+        settings=settings,
+        db=db,
+        session=session,
+        scheduler=scheduler,
+        clock=clock,
+        books=books,
+        enricher=enricher,
+    )

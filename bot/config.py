@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
-from pydantic import Field, PositiveInt, SecretStr, ValidationError, field_validator
+from pydantic import Field, PositiveInt, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -181,6 +181,16 @@ class Settings(BaseSettings):
         expected="a whole number, 1 or more",
         ge=1,
     )
+    shard_count: PositiveInt | None = setting(
+        None,
+        meaning="when set, the bot runs this many shards in all (Discord requires sharding from 2,500 servers)",
+        expected="a whole number of shards, 1 or more, or nothing",
+    )
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = setting(
+        None,
+        meaning="the shards this process runs, e.g. 0,1 (all of SHARD_COUNT when empty); needs SHARD_COUNT",
+        expected="distinct shard ids below SHARD_COUNT separated by commas (e.g. 0,1), with SHARD_COUNT set",
+    )
 
     @field_validator("owner_ids", mode="before")
     @classmethod
@@ -194,8 +204,42 @@ class Settings(BaseSettings):
             return frozenset({value})
         return value
 
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _split_shards(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError("shard ids are whole numbers")
+            return tuple(int(part) for part in parts) or None
+        if isinstance(value, int):
+            return (value,)
+        return value
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shards_of_the_count(
+        cls, value: tuple[int, ...] | None, info: ValidationInfo
+    ) -> tuple[int, ...] | None:
+        if value is None:
+            return None
+        count = info.data.get("shard_count")
+        if count is None:
+            raise ValueError("shard ids need SHARD_COUNT")
+        if len(set(value)) != len(value):
+            raise ValueError("a shard id is given twice")
+        if any(not 0 <= shard < count for shard in value):
+            raise ValueError("a shard id is not below SHARD_COUNT")
+        return tuple(sorted(value))
+
     @field_validator(
-        "dev_guild_id", "google_books_api_key", "http_port", "backup_dir", "database_url", mode="before"
+        "dev_guild_id",
+        "google_books_api_key",
+        "http_port",
+        "backup_dir",
+        "database_url",
+        "shard_count",
+        mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:

@@ -123,13 +123,13 @@ class ThreadGate:
 
     async def _resume(self) -> None:
         await self.bot.wait_until_ready()
-        for stale in await stale_starts(self.bot.db):
+        for stale in await stale_starts(self.bot.db, self.bot.ownership):
             guild = self.bot.get_guild(stale.guild_id)
             if guild is not None:
                 await delete_threads(guild, stale.thread_ids)
             await abandon(self.bot.db, stale.read_id)
             log.info("removed club read %s, left half-started by a restart", stale.read_id)
-        self.enqueue(await gate.owed(self.bot.db))
+        self.enqueue(await gate.owed(self.bot.db, self.bot.ownership))
 
     # -- the worker ------------------------------------------------------------------------
     async def _drain(self) -> None:

@@ -56,17 +56,20 @@ class MeetingKeeper:
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def load(self) -> None:
-        for meeting in await service.stale_claims(self.bot.db):  # the bot stopped while Discord was asked
+        owned = self.bot.ownership
+        for meeting in await service.stale_claims(
+            self.bot.db, owned
+        ):  # the bot stopped while Discord was asked
             log.warning(
                 "meeting %s of guild %s was being created when the bot stopped; dropped",
                 meeting.meeting_id,
                 meeting.guild_id,
             )
             await service.abandon(self.bot.db, meeting)
-        for meeting in await service.scheduled(self.bot.db):
+        for meeting in await service.scheduled(self.bot.db, owned):
             self.schedule_end(meeting)
         now = self.bot.clock()
-        for send in await sends.pending(self.bot.db):
+        for send in await sends.pending(self.bot.db, owned):
             if send.key.startswith(JOB_PREFIX) and send.due_at > now:
                 self.schedule_send(send.key, send.due_at)
         self._catch_up = asyncio.create_task(self.catch_up())
@@ -83,7 +86,7 @@ class MeetingKeeper:
     async def catch_up(self) -> None:
         """After a restart: follow what changed in Discord meanwhile, send (or skip) reminders due."""
         await self.bot.wait_until_ready()
-        for meeting in await service.scheduled(self.bot.db):
+        for meeting in await service.scheduled(self.bot.db, self.bot.ownership):
             guild = self.bot.get_guild(meeting.guild_id)
             event = guild.get_scheduled_event(meeting.event_id) if guild and meeting.event_id else None
             try:
@@ -94,9 +97,27 @@ class MeetingKeeper:
             except Exception:
                 log.exception("could not follow meeting %s after a restart", meeting.meeting_id)
         now = self.bot.clock()
-        for send in await sends.pending(self.bot.db):
+        for send in await sends.pending(self.bot.db, self.bot.ownership):
             if send.key.startswith(JOB_PREFIX) and send.due_at <= now:
                 await self.remind(send.key)
+
+    async def joined(self, guild_id: int) -> None:
+        """A server joined (its shard is this process's): its meetings' jobs are rebuilt."""
+        if not self.bot.owns(guild_id):
+            return
+        for meeting in await service.scheduled(self.bot.db, self.bot.ownership):
+            if meeting.guild_id == guild_id:
+                self.schedule_end(meeting)
+        now = self.bot.clock()
+        for send in await sends.pending(self.bot.db, self.bot.ownership):
+            if send.guild_id == guild_id and send.key.startswith(JOB_PREFIX) and send.due_at > now:
+                self.schedule_send(send.key, send.due_at)
+
+    async def left(self, guild_id: int) -> None:
+        """A server left: its meetings' jobs go (the rows stay; a rejoin schedules them again)."""
+        for meeting in await service.scheduled(self.bot.db, self.bot.ownership):
+            if meeting.guild_id == guild_id:
+                self.unschedule(meeting.meeting_id)
 
     def schedule_send(self, key: str, due: datetime) -> None:
         self.bot.scheduler.add_job(

@@ -55,7 +55,7 @@ class Sender:
         if payload is None:
             await sends.settle(db, send, "skipped", "Nothing to send any more.", now)
             return None
-        if not await sends.attempting(db, send, now):
+        if not await sends.attempting(db, send, now, holder=self.bot.ownership.label):
             return None
         try:
             message = await channel.send(

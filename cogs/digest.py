@@ -19,6 +19,8 @@ from bot.models.digest import Schedule as DigestSchedule
 from bot.services import digest as service
 from bot.services import digest_delivery as delivery
 from bot.services.digest import Action, Due
+from bot.services.digest_timetable import Timetable, plan_groups, plan_start_up
+from bot.services.nonces import SEND_LEASE
 from bot.ui import digest as digest_ui
 from bot.ui.base import cannot_post
 from bot.ui.digest import digest_pages, digest_views, message_texts, setup_text, status_view
@@ -29,18 +31,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "digest:"
+TIMETABLE_JOB = f"{JOB_PREFIX}timetable"  # the one job, set for the earliest slot of any club
+# How many clubs' digests are posted at once when many fall due together (Friday 18:00, say).
+AT_ONCE = 8
 STORAGE_RETRY = timedelta(minutes=5)
 # How far the bot's clock and Discord's may disagree when looking for a message sent before a restart.
 CLOCK_SKEW = timedelta(minutes=1)
 Weekday = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
-def job_id(guild_id: int) -> str:
-    return f"{JOB_PREFIX}{guild_id}"
-
-
 class _CannotTell(Exception):
     """Whether an interrupted message got through cannot be checked: it is not sent again."""
+
+
+class _Leased(Exception):
+    """Another process (overlapping shards) is sending this message now: it is left to that one."""
 
 
 async def manage_server_only(interaction: discord.Interaction[BookClubBot]) -> bool:
@@ -51,7 +56,8 @@ async def manage_server_only(interaction: discord.Interaction[BookClubBot]) -> b
 
 
 class Digest(commands.Cog):
-    """The weekly digest: one APScheduler job per club, rebuilt from the database at start-up."""
+    """The weekly digest: a timetable of every club's next slot (rebuilt from the database at start-up)
+    and one APScheduler job for the earliest of them."""
 
     digest = app_commands.Group(
         name="digest",
@@ -66,13 +72,28 @@ class Digest(commands.Cog):
         self._catch_up: asyncio.Task[None] | None = None
         self._locks: dict[int, asyncio.Lock] = {}
         self.faults = delivery.StorageFaults()
+        self.timetable = Timetable()
+        self._handled: datetime | None = None  # see service.handled_until
+        # Until the start-up catch-up has decided every week it looked at, no later mark is written:
+        # a mark past a week still owed would let a restart skip it.
+        self._caught_up = False
 
     # -- lifecycle -------------------------------------------------------------------------
     async def cog_load(self) -> None:
         await service.load_zone_names()  # before the first /digest setup autocomplete needs them
-        for schedule in await service.all_schedules(self.bot.db):
-            self.schedule_job(schedule)
-        self._catch_up = asyncio.create_task(self.catch_up())
+        # A few queries and one pass for every club this process owns, however many (digest_timetable):
+        # the clubs grouped by time, and only those whose slot came since every slot was last handled
+        # are looked at after READY. Without that mark (a first start, new shards), each club's posts.
+        db, owned, now = self.bot.db, self.bot.ownership, self.bot.clock()
+        self._handled = await service.handled_until(db, owned.label)
+        start = None
+        if self._handled is not None:
+            start = plan_groups(await service.schedule_groups(db, owned), now, self._handled)
+        if start is None:
+            start = plan_start_up(await service.schedule_times(db, owned), now)
+        self.timetable.load(start.groups)
+        self._arm()
+        self._catch_up = asyncio.create_task(self.catch_up(start.catch_up, through=now))
 
     async def cog_unload(self) -> None:
         for job in self.bot.scheduler.get_jobs():
@@ -88,37 +109,117 @@ class Digest(commands.Cog):
         return timedelta(hours=self.bot.settings.digest_grace_hours)
 
     def schedule_job(self, schedule: DigestSchedule) -> None:
-        self.bot.scheduler.add_job(
-            self.on_trigger,
-            trigger=service.trigger_for(schedule),
-            args=(schedule.guild_id,),
-            id=job_id(schedule.guild_id),
-            name=f"weekly digest of {schedule.guild_id}",
-            replace_existing=True,
-            coalesce=True,
-            # A late wake-up (busy loop, suspended laptop) still runs; the claim keeps it single.
-            misfire_grace_time=max(1, int(self.grace.total_seconds())),
-        )
+        """Put the club's next slot in the timetable (replacing any earlier one)."""
+        self.timetable.put(schedule.guild_id, service.next_slot(schedule, self.bot.clock()))
+        self._arm()
 
     def unschedule_job(self, guild_id: int) -> None:
-        if self.bot.scheduler.get_job(job_id(guild_id)) is not None:
-            self.bot.scheduler.remove_job(job_id(guild_id))
+        self.timetable.drop(guild_id)
+        self._arm()
 
-    async def catch_up(self) -> None:
-        """Post, once, every digest that fell due while the bot was down (within the grace window)."""
-        await self.bot.wait_until_ready()
-        for schedule in await service.all_schedules(self.bot.db):
-            try:
-                await self.post_digest(schedule.guild_id, self.bot.clock())
-            except Exception:
-                log.exception("digest catch-up failed for guild %s", schedule.guild_id)
+    def next_due(self, guild_id: int) -> datetime | None:
+        """When the club's digest is next due here (None: not scheduled in this process)."""
+        return self.timetable.due_at(guild_id)
 
-    async def on_trigger(self, guild_id: int) -> None:
-        """What the scheduler runs: the job with the bot's clock; never lets an error escape."""
+    def _arm(self) -> None:
+        """Set the one job for the timetable's earliest slot (the scheduler runs on the wall clock;
+        the slot is in the bot's clock, which is the wall clock outside tests)."""
+        at = self.timetable.next_at()
+        if at is None:
+            if self.bot.scheduler.get_job(TIMETABLE_JOB) is not None:
+                self.bot.scheduler.remove_job(TIMETABLE_JOB)
+            return
+        wait = max(timedelta(), at - self.bot.clock())
+        self.bot.scheduler.add_job(
+            self.on_timetable,
+            trigger="date",
+            run_date=datetime.now(UTC) + wait,
+            id=TIMETABLE_JOB,
+            name=f"weekly digests ({len(self.timetable)} clubs)",
+            replace_existing=True,
+            # However late (busy loop, suspended laptop): each club's claim decides what is still due.
+            misfire_grace_time=None,
+        )
+
+    async def on_timetable(self) -> None:
+        """What the scheduler runs at a slot: every club due by now, a few at a time, each then put
+        back with its next slot; never lets an error escape."""
+        now = self.bot.clock()
+        gate = asyncio.Semaphore(AT_ONCE)
+        handled = True
+
+        async def run(guild_id: int) -> None:
+            nonlocal handled
+            async with gate:
+                if await self.on_trigger(guild_id) in (None, Action.INTERRUPTED):
+                    handled = False
+                try:
+                    schedule = await service.schedule_of(self.bot.db, guild_id)
+                except sqlite3.Error:
+                    self.timetable.put(guild_id, now + STORAGE_RETRY)  # looked up again then
+                    return
+                if schedule is not None and self.timetable.due_at(guild_id) is None:
+                    self.timetable.put(guild_id, service.next_slot(schedule, max(now, self.bot.clock())))
+
         try:
-            await self.post_digest(guild_id, self.bot.clock())
+            await asyncio.gather(*(run(guild_id) for guild_id in self.timetable.take_due(now)))
+            if handled and self._caught_up:
+                await self._mark_handled(now)
+        finally:
+            self._arm()
+
+    async def _mark_handled(self, until: datetime) -> None:
+        """Every owned club's slots up to `until` are handled: a restart looks at later ones only."""
+        if self._handled is not None and until <= self._handled:
+            return
+        try:
+            await service.mark_handled(self.bot.db, self.bot.ownership.label, until)
+        except sqlite3.Error:
+            log.warning("could not record up to when the digests were handled", exc_info=True)
+            return
+        self._handled = until
+
+    async def catch_up(self, guild_ids: list[int] | None = None, *, through: datetime | None = None) -> None:
+        """Post, once, every digest that fell due while the bot was down (within the grace window),
+        and finish or close the weeks a stopped run left claimed.
+
+        `guild_ids`: the clubs whose latest slot may be owed (start-up finds them in one pass); None:
+        every club this process owns is looked at. `through`: the start-up instant, recorded as
+        handled when every club's week was decided.
+        """
+        await self.bot.wait_until_ready()
+        db, owned = self.bot.db, self.bot.ownership
+        if guild_ids is None:
+            guild_ids = plan_start_up(await service.schedule_times(db, owned), self.bot.clock()).catch_up
+        handled = True
+        for guild_id in dict.fromkeys([*guild_ids, *await service.claimed_guilds(db, owned)]):
+            try:
+                if await self.post_digest(guild_id, self.bot.clock()) is Action.INTERRUPTED:
+                    handled = False
+            except Exception:
+                handled = False
+                log.exception("digest catch-up failed for guild %s", guild_id)
+        if handled and through is not None:
+            await self._mark_handled(through)
+            self._caught_up = True
+
+    async def on_trigger(self, guild_id: int) -> Action | None:
+        """Run the club's week with the bot's clock; never lets an error escape (None after one)."""
+        try:
+            return await self.post_digest(guild_id, self.bot.clock())
         except Exception:
             log.exception("weekly digest job failed for guild %s", guild_id)
+            return None
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """A server joined (its shard is this process's): its job is rebuilt, a week due is posted."""
+        if not self.bot.owns(guild.id):
+            return
+        schedule = await service.schedule_of(self.bot.db, guild.id)
+        if schedule is not None:
+            self.schedule_job(schedule)
+            await self.on_trigger(guild.id)
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
@@ -167,13 +268,13 @@ class Digest(commands.Cog):
             log.debug("digest of guild %s: %s", guild_id, due.action.value)
         return due.action
 
-    def _retry_soon(self, guild_id: int) -> None:
+    def _retry_soon(self, guild_id: int, *, after: timedelta = STORAGE_RETRY) -> None:
         """Try the club's week again shortly: the storage may be back by then (within the grace window
         the claimed week is resumed; its nonces keep a message that got through from doubling)."""
         self.bot.scheduler.add_job(
             self.on_trigger,
             trigger="date",
-            run_date=datetime.now(UTC) + STORAGE_RETRY,
+            run_date=datetime.now(UTC) + after,
             args=(guild_id,),
             id=f"{JOB_PREFIX}retry:{guild_id}",
             replace_existing=True,
@@ -207,6 +308,18 @@ class Digest(commands.Cog):
             for part in parts:
                 if part.message_id is None:
                     posted[part.part] = await self._send_part(channel, part)
+        except _Leased:
+            # Only with overlapping shards: the other process finishes the week; should it die, this
+            # one resumes it once the lease has run out (the week is still claimed, not failed).
+            log.warning(
+                "digest of guild %s for %s is being posted by another process, so this one (%s) leaves "
+                "it; do two processes' SHARD_IDS overlap?",
+                guild.id,
+                due.period,
+                self.bot.ownership.label,
+            )
+            self._retry_soon(guild.id, after=SEND_LEASE + timedelta(seconds=1))
+            return
         except (discord.HTTPException, _CannotTell) as exc:
             if isinstance(exc, _CannotTell):
                 reason = str(exc)
@@ -250,7 +363,8 @@ class Digest(commands.Cog):
             if earlier is not None:
                 await delivery.sent(self.bot.db, part, earlier.id)
                 return earlier.id
-        await delivery.attempting(self.bot.db, part, now)
+        if not await delivery.attempting(self.bot.db, part, now, holder=self.bot.ownership.label):
+            raise _Leased
         message = await channel.send(view=digest_ui.page_view(part.blocks), nonce=part.nonce)
         await delivery.sent(self.bot.db, part, message.id)
         return message.id

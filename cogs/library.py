@@ -50,9 +50,13 @@ class Library(
 
     async def cog_load(self) -> None:
         # No import survives a restart: one left running by a stopped process has failed.
-        await close_interrupted_imports(self.bot.db, self.bot.clock())
+        await close_interrupted_imports(self.bot.db, self.bot.clock(), self.bot.ownership)
         if self.bot.enricher is None:
             log.info("no Open Library provider: imported books are not enriched")
+            return
+        if not self.bot.ownership.shared_work:
+            # The catalogue is shared by every server: one process completes it, the one with shard 0.
+            log.info("imported books are enriched by the process running shard 0, not this one")
             return
         self.enrich_loop.start()
 

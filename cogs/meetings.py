@@ -40,6 +40,14 @@ class Meetings(commands.Cog):
         await self.keeper.unload()
 
     @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.keeper.joined(guild.id)
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.keeper.left(guild.id)
+
+    @commands.Cog.listener()
     async def on_scheduled_event_update(
         self, before: discord.ScheduledEvent, after: discord.ScheduledEvent
     ) -> None:

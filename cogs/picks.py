@@ -61,12 +61,12 @@ class Picks(commands.Cog):
     async def cog_load(self) -> None:
         # Before any interaction can arrive: a vote left 'starting' was stopped before its message
         # was recorded, so its round takes suggestions again.
-        for vote in await service.stale_starts(self.bot.db):
+        for vote in await service.stale_starts(self.bot.db, self.bot.ownership):
             log.warning(
                 "vote %s of guild %s never opened (the bot stopped); dropped", vote.vote_id, vote.guild_id
             )
             await service.abandon(self.bot.db, vote)
-        for vote in await service.open_votes(self.bot.db):
+        for vote in await service.open_votes(self.bot.db, self.bot.ownership):
             self.schedule_close(vote)
         self._catch_up = asyncio.create_task(self.catch_up())
 
@@ -82,14 +82,30 @@ class Picks(commands.Cog):
     async def catch_up(self) -> None:
         """After a restart: post results claimed but not sent, and close votes that ended meanwhile."""
         await self.bot.wait_until_ready()
-        for send in await sends.pending(self.bot.db):
+        for send in await sends.pending(self.bot.db, self.bot.ownership):
             if send.key.startswith("pick:"):
                 await self.post_result(int(send.key.split(":")[1]))
-        for vote in await service.open_votes(self.bot.db):
+        for vote in await service.open_votes(self.bot.db, self.bot.ownership):
             try:
                 await self.check(vote.vote_id)
             except Exception:
                 log.exception("could not check vote %s after a restart", vote.vote_id)
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """A server joined (its shard is this process's): its open vote's close is scheduled again."""
+        if not self.bot.owns(guild.id):
+            return
+        for vote in await service.open_votes(self.bot.db, self.bot.ownership):
+            if vote.guild_id == guild.id:
+                self.schedule_close(vote)
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """A server left: its vote's close job goes (the vote stays; a rejoin schedules it again)."""
+        for vote in await service.open_votes(self.bot.db, self.bot.ownership):
+            if vote.guild_id == guild.id:
+                self.unschedule_close(vote.vote_id)
 
     def schedule_close(self, vote: Vote, *, at: Any = None) -> None:
         run_date = at or (vote.closes_at + (POLL_SETTLE if vote.mode == "poll" else timedelta()))

@@ -23,7 +23,7 @@ from pydantic import SecretStr
 
 from bot.books.enrich import build_enricher
 from bot.books.service import build_book_service
-from bot.client import BookClubBot
+from bot.client import BookClubBot, build_bot
 from bot.config import Settings
 from bot.db import Database, open_configured
 from bot.tree import describe
@@ -238,7 +238,7 @@ def default_factory(
     """The bot with its book providers at the settings' URLs (a closed port unless a test points them)
     and the enricher of imported books over its Open Library provider, as `python -m bot` builds it."""
     books = build_book_service(settings, session, db, clock=clock)
-    return BookClubBot(
+    return build_bot(
         settings=settings, db=db, session=session, clock=clock, books=books, enricher=build_enricher(books)
     )
 

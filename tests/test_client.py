@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import aiohttp
+import discord
 import simcord
 
-from bot.client import BookClubBot
+from bot.client import BookClubBot, build_bot
 from bot.db import open_database
 from tests.conftest import Club, make_settings
 
@@ -41,3 +42,24 @@ async def test_global_commands_sync_once_then_only_when_they_change(club: Club) 
     await club.restart()
     assert command_syncs() == 1  # same definitions: no sync on boot
     assert (await club.alice.slash(club.channel, "about")).response is not None
+
+
+async def test_build_bot_shards_only_when_told(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "bookclub.sqlite3")
+    try:
+        async with aiohttp.ClientSession() as session:
+            plain = build_bot(settings=make_settings(tmp_path), db=db, session=session)
+            assert not isinstance(plain, discord.AutoShardedClient)
+            assert plain.ownership.label == "unsharded"
+            sharded = build_bot(
+                settings=make_settings(tmp_path, shard_count=4, shard_ids=(3, 1)), db=db, session=session
+            )
+            assert isinstance(sharded, discord.AutoShardedClient)
+            assert isinstance(sharded, BookClubBot)
+            assert (sharded.shard_count, sharded.shard_ids) == (4, [1, 3])
+            assert sharded.owns(4194304 * 5)
+            assert not sharded.owns(4194304 * 6)
+            every = build_bot(settings=make_settings(tmp_path, shard_count=2), db=db, session=session)
+            assert (every.shard_count, every.shard_ids) == (2, [0, 1])
+    finally:
+        await db.close()

@@ -215,3 +215,33 @@ def test_empty_operations_settings_mean_off(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.backup_dir is None
     assert settings.log_format == "text"
     assert settings.http_host == "127.0.0.1"
+
+
+def test_shards_are_read_as_an_operator_writes_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "abc")
+    monkeypatch.setenv("SHARD_COUNT", "4")
+    monkeypatch.setenv("SHARD_IDS", " 2, 0 ")
+    settings = load_settings()
+    assert (settings.shard_count, settings.shard_ids) == (4, (0, 2))
+    monkeypatch.setenv("SHARD_IDS", "")
+    assert load_settings().shard_ids is None  # every shard of the count
+    monkeypatch.setenv("SHARD_COUNT", "")
+    assert load_settings().shard_count is None
+
+
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        ({"SHARD_IDS": "0,1"}, 'error: SHARD_IDS is "0,1"; expected distinct shard ids below SHARD_COUNT'),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "0,2"}, 'error: SHARD_IDS is "0,2"; expected'),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "1,1"}, 'error: SHARD_IDS is "1,1"; expected'),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "one"}, 'error: SHARD_IDS is "one"; expected'),
+        ({"SHARD_COUNT": "0"}, 'error: SHARD_COUNT is "0"; expected a whole number of shards'),
+        ({"SHARD_COUNT": "two"}, 'error: SHARD_COUNT is "two"; expected'),
+    ],
+)
+def test_impossible_shards_are_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], line: str
+) -> None:
+    [refused] = refusal(monkeypatch, **env)
+    assert refused.startswith(line)

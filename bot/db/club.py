@@ -13,7 +13,9 @@ from datetime import date
 import aiosqlite
 
 from bot.db.database import Database, Params, parse_db_time
+from bot.db.shards import owned
 from bot.models.club import ClubRead, PastRead, ReadNumbers, Section
+from bot.models.shards import ALL, Shards
 
 Source = Database | aiosqlite.Connection
 
@@ -271,15 +273,16 @@ async def drop_read(db: Database, read_id: int) -> None:
     await db.execute("DELETE FROM club_reads WHERE read_id = ? AND status = 'starting'", (read_id,))
 
 
-async def starting_reads(db: Database) -> list[tuple[int, int, tuple[int, ...]]]:
-    """(read_id, guild_id, thread ids made so far) of every read left 'starting'."""
-    query = """
+async def starting_reads(db: Database, shards: Shards = ALL) -> list[tuple[int, int, tuple[int, ...]]]:
+    """(read_id, guild_id, thread ids made so far) of every read left 'starting' in the servers `shards` owns."""
+    where, params = owned(shards, "r.guild_id")
+    query = f"""
         SELECT r.read_id, r.guild_id, group_concat(s.thread_id) AS threads
         FROM club_reads AS r LEFT JOIN club_sections AS s ON s.read_id = r.read_id
-        WHERE r.status = 'starting'
+        WHERE r.status = 'starting' AND {where}
         GROUP BY r.read_id
     """
-    rows = await db.fetchall(query)
+    rows = await db.fetchall(query, params)
     return [
         (row["read_id"], row["guild_id"], tuple(int(t) for t in (row["threads"] or "").split(",") if t))
         for row in rows

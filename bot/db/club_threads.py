@@ -9,7 +9,9 @@ import aiosqlite
 
 from bot.db.club import Source, rows_of
 from bot.db.database import Database
+from bot.db.shards import owned_named
 from bot.models.club import ThreadAdd
+from bot.models.shards import ALL, Shards
 
 
 async def queue_adds_in(
@@ -28,10 +30,16 @@ async def queue_adds_in(
 
 
 async def pending_adds(
-    source: Source, *, read_id: int | None = None, user_ids: Sequence[int] | None = None
+    source: Source,
+    *,
+    read_id: int | None = None,
+    user_ids: Sequence[int] | None = None,
+    shards: Shards = ALL,
 ) -> list[ThreadAdd]:
-    """Invitations still owed, for active reads whose channel exists (optionally one read / members)."""
-    query = """
+    """Invitations still owed, for active reads whose channel exists (optionally one read / members),
+    in the servers `shards` owns."""
+    where, owned_params = owned_named(shards, "r.guild_id")
+    query = f"""
         SELECT m.read_id, r.guild_id, r.channel_id, m.number, s.thread_id, m.user_id
         FROM club_thread_members AS m
         JOIN club_reads AS r ON r.read_id = m.read_id
@@ -39,10 +47,11 @@ async def pending_adds(
         WHERE m.state = 'pending' AND r.status = 'active' AND r.channel_gone_at IS NULL
           AND (CAST(:read AS BIGINT) IS NULL OR m.read_id = :read)
           AND (CAST(:users AS TEXT) IS NULL OR m.user_id IN (SELECT CAST(value AS BIGINT) FROM json_each(:users)))
+          AND {where}
         ORDER BY m.read_id, m.number, m.user_id
     """
     users = None if user_ids is None else json.dumps(list(user_ids))
-    rows = await rows_of(source, query, {"read": read_id, "users": users})
+    rows = await rows_of(source, query, {"read": read_id, "users": users, **owned_params})
     return [
         ThreadAdd(
             row["read_id"],

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from bot.db.database import Database, db_time, parse_db_time
+from bot.db.database import Database, db_time, lock_key, parse_db_time
+from bot.db.shards import owned
 from bot.models.digest import (
     FinishedEntry,
     PlannedMessage,
@@ -15,9 +16,11 @@ from bot.models.digest import (
     ReadingEntry,
     ReviewEntry,
     Schedule,
+    ScheduleTime,
     Unfinished,
     WantedEntry,
 )
+from bot.models.shards import ALL, Shards
 
 # -- time stamps ---------------------------------------------------------------------------
 
@@ -61,9 +64,56 @@ async def get_schedule(db: Database, guild_id: int) -> Schedule | None:
     return None if row is None else _schedule(row)
 
 
-async def all_schedules(db: Database) -> list[Schedule]:
-    query = "SELECT * FROM digest_settings ORDER BY guild_id"
-    return [_schedule(row) for row in await db.fetchall(query)]
+async def schedule_groups(db: Database, shards: Shards = ALL) -> list[tuple[ScheduleTime, list[int]]]:
+    """The clubs of the servers `shards` owns grouped by digest time (zone, weekday, hour, minute): one
+    statement over digest_settings_by_time, a row per distinct time rather than per club.
+
+    SQLite's group_concat; PostgreSQL's form is string_agg(guild_id::text, ',').
+    """
+    where, params = owned(shards)
+    query = f"""
+        SELECT timezone, weekday, hour, minute, group_concat(guild_id) AS guilds
+        FROM digest_settings
+        WHERE {where}
+        GROUP BY timezone, weekday, hour, minute
+    """
+    groups = []
+    for row in await db.fetchall(query, params):
+        guild_ids = list(map(int, str(row[4]).split(",")))
+        groups.append((ScheduleTime(guild_ids[0], row[1], row[2], row[3], row[0]), guild_ids))
+    return groups
+
+
+async def claimed_guilds(db: Database, shards: Shards = ALL) -> list[int]:
+    """The servers (`shards`' own) with a week claimed and never finished (index: digest_posts_claimed)."""
+    where, params = owned(shards)
+    query = f"SELECT DISTINCT guild_id FROM digest_posts WHERE status = 'claimed' AND {where}"
+    return [row[0] for row in await db.fetchall(query, params)]
+
+
+async def schedule_times(db: Database, shards: Shards = ALL) -> list[ScheduleTime]:
+    """Every club's digest time in the servers `shards` owns, with its latest week on record and
+    whether a week is left claimed: one statement, two index seeks a club (primary key and
+    digest_posts_latest)."""
+    where, params = owned(shards, "s.guild_id")
+    query = f"""
+        SELECT s.guild_id, s.weekday, s.hour, s.minute, s.timezone,
+               (SELECT max(p.period) FROM digest_posts AS p WHERE p.guild_id = s.guild_id) AS last_period,
+               EXISTS (
+                   SELECT 1 FROM digest_posts AS c WHERE c.guild_id = s.guild_id AND c.status = 'claimed'
+               ) AS claimed
+        FROM digest_settings AS s
+        WHERE {where}
+    """
+    rows = await db.fetchall(query, params)
+    return [ScheduleTime(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6])) for row in rows]
+
+
+async def all_schedules(db: Database, shards: Shards = ALL) -> list[Schedule]:
+    """Every schedule of the servers `shards` owns, in one query."""
+    where, params = owned(shards)
+    query = f"SELECT * FROM digest_settings WHERE {where} ORDER BY guild_id"
+    return [_schedule(row) for row in await db.fetchall(query, params)]
 
 
 async def save_schedule(db: Database, schedule: Schedule) -> None:
@@ -230,27 +280,49 @@ async def plan_messages(
     channel_id: int,
     pages: Sequence[Sequence[str]],
     nonces: Sequence[str],
-) -> None:
-    """Record every message of a claimed week, each with its nonce, in one transaction."""
+) -> bool:
+    """Record every message of a claimed week, each with its nonce, in one transaction; False when the
+    week was planned already (by another process resuming it): the first plan is kept, whole."""
+    exists = "SELECT 1 FROM digest_messages WHERE guild_id = ? AND period = ? LIMIT 1"
     query = """
         INSERT INTO digest_messages (guild_id, period, part, channel_id, nonce, blocks)
         VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (guild_id, period, part) DO NOTHING
     """
     rows = [
         (guild_id, period, part, channel_id, nonce, json.dumps(list(blocks)))
         for part, (blocks, nonce) in enumerate(zip(pages, nonces, strict=True))
     ]
     async with db.transaction() as conn:
+        # Two processes planning the same week at once (PostgreSQL runs their transactions side by
+        # side): the second waits here, then finds the first's plan.
+        await lock_key(conn, "digest plan", guild_id, period)
+        if await conn.execute_fetchall(exists, (guild_id, period)):
+            return False
         await conn.executemany(query, rows)
+    return True
 
 
-async def note_attempt(db: Database, message: PlannedMessage, now: datetime) -> None:
-    """Written before a message's POST: from its first attempt on, it may exist on Discord."""
+async def note_attempt(
+    db: Database, message: PlannedMessage, now: datetime, *, holder: str, lease: timedelta
+) -> bool:
+    """Written before a message's POST, taking its lease: from its first attempt on, it may exist on
+    Discord. False when it is known sent, or another holder took its lease less than `lease` ago."""
     query = """
-        UPDATE digest_messages SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ?)
-        WHERE guild_id = ? AND period = ? AND part = ?
+        UPDATE digest_messages SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, :now),
+            lease_holder = :holder, lease_at = :now
+        WHERE guild_id = :guild AND period = :period AND part = :part AND message_id IS NULL
+          AND (lease_holder IS NULL OR lease_holder = :holder OR lease_at <= :expired)
     """
-    await db.execute(query, (db_time(now), message.guild_id, message.period, message.part))
+    params = {
+        "now": db_time(now),
+        "holder": holder,
+        "guild": message.guild_id,
+        "period": message.period,
+        "part": message.part,
+        "expired": db_time(now - lease),
+    }
+    return await db.execute(query, params) == 1
 
 
 async def note_sent(db: Database, message: PlannedMessage, message_id: int) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import aiosqlite
 
 from bot.db.database import Database
+from bot.db.shards import owned
 from bot.models.library import (
     CatalogueMatch,
     ImportedRating,
@@ -26,6 +27,7 @@ from bot.models.library import (
     NewBook,
     QueuedBook,
 )
+from bot.models.shards import ALL, Shards
 from bot.models.shelves import ShelfEntry
 
 
@@ -285,14 +287,16 @@ async def fail_job(db: Database, job_id: int, *, now: str, error: str) -> None:
     await db.execute(query, (now, error, job_id))
 
 
-async def fail_running_jobs(db: Database, *, now: str, error: str) -> int:
-    """Mark every running job failed (at start-up, when none can still be running); returns how many."""
-    query = """
+async def fail_running_jobs(db: Database, *, now: str, error: str, shards: Shards = ALL) -> int:
+    """Mark every running job of the servers `shards` owns failed (at start-up, when none of theirs can
+    still be running; another process's run on by then); returns how many."""
+    where, params = owned(shards)
+    query = f"""
         UPDATE import_jobs SET status = 'failed', finished_at = ?, error = ?
-        WHERE status = 'running' RETURNING job_id
+        WHERE status = 'running' AND {where} RETURNING job_id
     """
     async with db.transaction() as conn:
-        return len(await _rows(conn, query, (now, error)))
+        return len(await _rows(conn, query, (now, error, *params)))
 
 
 # -- export ------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ import sqlite3
 from datetime import datetime
 
 from bot.db.database import Database, db_time, parse_db_time
+from bot.db.shards import owned
 from bot.models.meetings import Meeting
+from bot.models.shards import ALL, Shards
 
 
 def _meeting(row: sqlite3.Row) -> Meeting:
@@ -74,9 +76,11 @@ async def by_event(db: Database, event_id: int) -> Meeting | None:
     return None if row is None else _meeting(row)
 
 
-async def with_status(db: Database, status: str) -> list[Meeting]:
+async def with_status(db: Database, status: str, shards: Shards = ALL) -> list[Meeting]:
+    where, params = owned(shards)
     rows = await db.fetchall(
-        "SELECT * FROM meetings WHERE status = ? ORDER BY starts_at, meeting_id", (status,)
+        f"SELECT * FROM meetings WHERE status = ? AND {where} ORDER BY starts_at, meeting_id",
+        (status, *params),
     )
     return [_meeting(row) for row in rows]
 

@@ -11,7 +11,9 @@ from datetime import datetime
 import aiosqlite
 
 from bot.db.database import Database, db_time, parse_db_time
+from bot.db.shards import owned
 from bot.models.picks import OpenVote, Outcome, Round, Suggestion, Tally, Vote
+from bot.models.shards import ALL, Shards
 
 Source = Database | aiosqlite.Connection
 
@@ -208,8 +210,10 @@ async def vote_by_message(db: Database, message_id: int) -> Vote | None:
     return None if vote_id is None else await get_vote(db, vote_id)
 
 
-async def votes_with_status(db: Database, status: str) -> list[Vote]:
-    return _votes(await db.fetchall(_VOTE + " WHERE v.status = ? ORDER BY v.vote_id", (status,)))
+async def votes_with_status(db: Database, status: str, shards: Shards = ALL) -> list[Vote]:
+    where, params = owned(shards, "v.guild_id")
+    query = _VOTE + f" WHERE v.status = ? AND {where} ORDER BY v.vote_id"
+    return _votes(await db.fetchall(query, (status, *params)))
 
 
 async def claim_vote_in(

@@ -6,7 +6,9 @@ import sqlite3
 from datetime import datetime
 
 from bot.db.database import Database, db_time, parse_db_time
+from bot.db.shards import owned
 from bot.models.reviews import CardIntent
+from bot.models.shards import ALL, Shards
 
 _INTENT_COLUMNS = "review_id, guild_id, channel_id, nonce, message_id, created_at"
 
@@ -28,10 +30,11 @@ async def get_card_intent(db: Database, review_id: int) -> CardIntent | None:
     return None if row is None else _intent_from_row(row)
 
 
-async def pending_card_intents(db: Database) -> list[CardIntent]:
-    """Every card a crash may have left half-posted, oldest first."""
-    query = f"SELECT {_INTENT_COLUMNS} FROM review_card_intents ORDER BY created_at, review_id"
-    return [_intent_from_row(row) for row in await db.fetchall(query)]
+async def pending_card_intents(db: Database, shards: Shards = ALL) -> list[CardIntent]:
+    """Every card a crash may have left half-posted in the servers `shards` owns, oldest first."""
+    where, params = owned(shards)
+    query = f"SELECT {_INTENT_COLUMNS} FROM review_card_intents WHERE {where} ORDER BY created_at, review_id"
+    return [_intent_from_row(row) for row in await db.fetchall(query, params)]
 
 
 async def put_card_intent(

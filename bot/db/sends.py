@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiosqlite
 
 from bot.db.database import Database, db_time, parse_db_time
+from bot.db.shards import owned
 from bot.models.sends import PlannedSend
+from bot.models.shards import ALL, Shards
 
 Source = Database | aiosqlite.Connection
 
@@ -61,19 +63,25 @@ async def get_send(db: Database, key: str) -> PlannedSend | None:
     return None if row is None else _send(row)
 
 
-async def planned_sends(db: Database) -> list[PlannedSend]:
-    """Every send not finished yet (index: club_sends_planned), oldest due first."""
-    rows = await db.fetchall("SELECT * FROM club_sends WHERE status = 'planned' ORDER BY due_at, send_key")
+async def planned_sends(db: Database, shards: Shards = ALL) -> list[PlannedSend]:
+    """Every send of the servers `shards` owns not finished yet (index: club_sends_planned), oldest due first."""
+    where, params = owned(shards)
+    query = f"SELECT * FROM club_sends WHERE status = 'planned' AND {where} ORDER BY due_at, send_key"
+    rows = await db.fetchall(query, params)
     return [_send(row) for row in rows]
 
 
-async def note_attempt(db: Database, key: str, now: datetime) -> bool:
-    """Written before the POST; False when the send is no longer planned (another run settled it)."""
+async def note_attempt(db: Database, key: str, now: datetime, *, holder: str, lease: timedelta) -> bool:
+    """Written before the POST, taking the send's lease; False when the send is no longer planned
+    (another run settled it) or another holder took its lease less than `lease` ago."""
     query = """
-        UPDATE club_sends SET first_attempt_at = coalesce(first_attempt_at, ?), updated_at = ?
-        WHERE send_key = ? AND status = 'planned'
+        UPDATE club_sends SET first_attempt_at = coalesce(first_attempt_at, :now), updated_at = :now,
+            lease_holder = :holder, lease_at = :now
+        WHERE send_key = :key AND status = 'planned'
+          AND (lease_holder IS NULL OR lease_holder = :holder OR lease_at <= :expired)
     """
-    return await db.execute(query, (db_time(now), db_time(now), key)) == 1
+    params = {"now": db_time(now), "holder": holder, "key": key, "expired": db_time(now - lease)}
+    return await db.execute(query, params) == 1
 
 
 async def note_sent(db: Database, key: str, message_id: int, now: datetime) -> None:

@@ -20,6 +20,19 @@ class Schedule:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduleTime:
+    """A club's digest time and what start-up needs to know of its posts: one light row per club."""
+
+    guild_id: int
+    weekday: int  # 0 = Monday
+    hour: int
+    minute: int
+    timezone: str
+    last_period: str | None = None  # the latest week with a post record, whatever its outcome
+    claimed: bool = False  # a week claimed and never finished (a run stopped while posting it)
+
+
+@dataclass(frozen=True, slots=True)
 class PostRecord:
     guild_id: int
     period: str

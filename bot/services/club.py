@@ -19,6 +19,7 @@ from bot.db import club as store
 from bot.errors import UserFacingError
 from bot.models.books import Book
 from bot.models.club import ClubRead, PastRead, ReadNumbers, Section, StaleStart
+from bot.models.shards import ALL, Shards
 from bot.services.paging import offset_page
 
 MIN_SECTIONS, MAX_SECTIONS, DEFAULT_SECTIONS = 2, 20, 4
@@ -270,10 +271,10 @@ async def abandon(db: Database, read_id: int) -> None:
     await store.drop_read(db, read_id)
 
 
-async def stale_starts(db: Database) -> list[StaleStart]:
+async def stale_starts(db: Database, shards: Shards = ALL) -> list[StaleStart]:
     return [
         StaleStart(read_id, guild_id, threads)
-        for read_id, guild_id, threads in await store.starting_reads(db)
+        for read_id, guild_id, threads in await store.starting_reads(db, shards)
     ]
 
 

@@ -16,6 +16,7 @@ from bot.db import club as store
 from bot.db import club_threads as threads
 from bot.errors import UserFacingError
 from bot.models.club import ClubRead, Section, ThreadAdd
+from bot.models.shards import ALL, Shards
 from bot.services.club import BOOK_REMOVED, reached, require_read
 from bot.services.shelves import finish_book, record_progress
 
@@ -57,9 +58,9 @@ async def _gate(db: Database, read: ClubRead, user_ids: list[int] | None, now: d
         return await threads.pending_adds(conn, read_id=read.read_id, user_ids=user_ids)
 
 
-async def owed(db: Database) -> list[ThreadAdd]:
-    """Every invitation still owed, in every server: resumed at start-up."""
-    return await threads.pending_adds(db)
+async def owed(db: Database, shards: Shards = ALL) -> list[ThreadAdd]:
+    """Every invitation still owed, in every server `shards` owns: resumed at start-up."""
+    return await threads.pending_adds(db, shards=shards)
 
 
 async def added_all(db: Database, adds: Sequence[ThreadAdd], now: datetime) -> None:

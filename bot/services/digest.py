@@ -23,11 +23,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.db import digest as store
-from bot.db.database import Database
+from bot.db.database import Database, db_time, parse_db_time
+from bot.db.meta import get_meta, set_meta
 from bot.errors import UserFacingError
-from bot.models.digest import FinishedEntry, PostRecord, ReadingEntry, ReviewEntry, Schedule, WantedEntry
+from bot.models.digest import (
+    FinishedEntry,
+    PostRecord,
+    ReadingEntry,
+    ReviewEntry,
+    Schedule,
+    ScheduleTime,
+    WantedEntry,
+)
 from bot.models.meetings import Meeting
 from bot.models.picks import OpenVote
+from bot.models.shards import ALL, Shards
 from bot.services.club import ClubDigest, digest_block
 from bot.services.meetings import next_meeting
 from bot.services.picks import open_vote_summary
@@ -123,7 +133,7 @@ def timezone_suggestions(query: str, *, limit: int = 25) -> list[str]:
 # -- time ----------------------------------------------------------------------------------
 
 
-def trigger_for(schedule: Schedule) -> CronTrigger:
+def trigger_for(schedule: Schedule | ScheduleTime) -> CronTrigger:
     """The APScheduler trigger for a schedule: wall-clock time in the club's own time zone.
 
     The same trigger object decides both when the job fires and which slot is due, so the two
@@ -150,12 +160,12 @@ def _fire_after(trigger: CronTrigger, moment: datetime) -> datetime:
     return fire.astimezone(UTC)
 
 
-def next_slot(schedule: Schedule, now: datetime) -> datetime:
+def next_slot(schedule: Schedule | ScheduleTime, now: datetime) -> datetime:
     """The first slot strictly after `now`, in UTC."""
     return _fire_after(trigger_for(schedule), now)
 
 
-def latest_slot(schedule: Schedule, now: datetime) -> datetime:
+def latest_slot(schedule: Schedule | ScheduleTime, now: datetime) -> datetime:
     """The last slot at or before `now` (give or take EARLY_TOLERANCE), in UTC."""
     trigger = trigger_for(schedule)
     horizon = now.astimezone(UTC) + EARLY_TOLERANCE
@@ -411,6 +421,41 @@ async def record_failed(
     )
 
 
-async def all_schedules(db: Database) -> list[Schedule]:
-    """Every club's digest schedule, to rebuild the jobs at start-up."""
-    return await store.all_schedules(db)
+async def schedule_groups(db: Database, shards: Shards = ALL) -> list[tuple[ScheduleTime, list[int]]]:
+    """The clubs grouped by digest time (a ScheduleTime standing for each group), for the timetable."""
+    return await store.schedule_groups(db, shards)
+
+
+async def claimed_guilds(db: Database, shards: Shards = ALL) -> list[int]:
+    """The clubs with a week a stopped run left claimed: the start-up catch-up finishes or closes it."""
+    return await store.claimed_guilds(db, shards)
+
+
+def _handled_key(owner: str) -> str:
+    return f"digest_handled_until:{owner}"
+
+
+async def handled_until(db: Database, owner: str) -> datetime | None:
+    """Up to when every slot of the clubs that `owner` (a process's shard set) schedules was handled:
+    posted, recorded as failed, skipped or missed. None: not known (a first start, or new shards)."""
+    value = await get_meta(db, _handled_key(owner))
+    return None if value is None else parse_db_time(value)
+
+
+async def mark_handled(db: Database, owner: str, until: datetime) -> None:
+    await set_meta(db, _handled_key(owner), db_time(until))
+
+
+async def schedule_times(db: Database, shards: Shards = ALL) -> list[ScheduleTime]:
+    """Every club's digest time (and the start of its post history), to fill the timetable at start-up."""
+    return await store.schedule_times(db, shards)
+
+
+async def schedule_of(db: Database, guild_id: int) -> Schedule | None:
+    """One club's digest schedule (a server joined: its job is rebuilt)."""
+    return await store.get_schedule(db, guild_id)
+
+
+async def all_schedules(db: Database, shards: Shards = ALL) -> list[Schedule]:
+    """The digest schedule of every club `shards` owns, to rebuild the jobs at start-up."""
+    return await store.all_schedules(db, shards)

@@ -18,7 +18,7 @@ from bot.db import digest as store
 from bot.db.database import Database
 from bot.models.digest import PlannedMessage
 from bot.services.digest import LATE_TOLERANCE, Action, Due, latest_slot, record_failed, record_posted
-from bot.services.nonces import NONCE_WINDOW, new_nonce
+from bot.services.nonces import NONCE_WINDOW, SEND_LEASE, new_nonce
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 async def plan(
     db: Database, due: Due, channel_id: int, pages: Sequence[Sequence[str]]
 ) -> list[PlannedMessage]:
-    """Record every message of the week (its text and nonce) before the first one is sent."""
+    """Record every message of the week (its text and nonce) before the first one is sent; when another
+    process resuming the week planned it first, its plan (and nonces) are the ones returned."""
     assert due.schedule is not None
     assert due.period is not None
     guild_id = due.schedule.guild_id
@@ -40,9 +41,10 @@ def needs_lookup(message: PlannedMessage, now: datetime) -> bool:
     return message.first_attempt_at is not None and now - message.first_attempt_at >= NONCE_WINDOW
 
 
-async def attempting(db: Database, message: PlannedMessage, now: datetime) -> None:
-    """The record before a POST."""
-    await store.note_attempt(db, message, now)
+async def attempting(db: Database, message: PlannedMessage, now: datetime, *, holder: str) -> bool:
+    """The record before a POST, taking the message's lease for `holder` (the process's shard set);
+    False when it is sent already or another process holds its lease: it is not to be sent now."""
+    return await store.note_attempt(db, message, now, holder=holder, lease=SEND_LEASE)
 
 
 async def sent(db: Database, message: PlannedMessage, message_id: int) -> None:

@@ -20,6 +20,7 @@ from bot.db import sends as send_store
 from bot.errors import UserFacingError
 from bot.models.club import ClubRead
 from bot.models.meetings import Meeting
+from bot.models.shards import ALL, Shards
 from bot.services.club import due_at
 from bot.services.nonces import new_nonce
 
@@ -182,8 +183,8 @@ async def abandon(db: Database, meeting: Meeting) -> None:
     await store.drop(db, meeting.meeting_id)
 
 
-async def stale_claims(db: Database) -> list[Meeting]:
-    return await store.with_status(db, "creating")
+async def stale_claims(db: Database, shards: Shards = ALL) -> list[Meeting]:
+    return await store.with_status(db, "creating", shards)
 
 
 # -- reminders -----------------------------------------------------------------------------------
@@ -251,8 +252,8 @@ async def require_meeting(db: Database, guild_id: int, value: str) -> Meeting:
     return meeting
 
 
-async def scheduled(db: Database) -> list[Meeting]:
-    return await store.with_status(db, "scheduled")
+async def scheduled(db: Database, shards: Shards = ALL) -> list[Meeting]:
+    return await store.with_status(db, "scheduled", shards)
 
 
 async def upcoming(db: Database, guild_id: int, now: datetime) -> list[Meeting]:

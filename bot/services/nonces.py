@@ -11,6 +11,10 @@ import secrets
 from datetime import timedelta
 
 NONCE_WINDOW = timedelta(minutes=2)  # trusted for well under Discord's few minutes
+# How long the process about to POST a scheduled message holds it alone: another process (overlapping
+# shards) finding the lease younger than this leaves the message to its holder. Well above a POST's
+# time, well under NONCE_WINDOW, so a holder that died is taken over while its nonce still protects.
+SEND_LEASE = timedelta(seconds=30)
 
 
 def new_nonce() -> str:

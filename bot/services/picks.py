@@ -19,6 +19,7 @@ from bot.db.books import get_book
 from bot.errors import BookGone, UserFacingError
 from bot.models.books import Book
 from bot.models.picks import OpenVote, Outcome, Round, Suggestion, Tally, Vote
+from bot.models.shards import ALL, Shards
 from bot.services.nonces import new_nonce
 from bot.services.paging import offset_page
 from bot.services.runoff import instant_runoff
@@ -193,9 +194,10 @@ async def abandon(db: Database, vote: Vote) -> None:
     await store.drop_vote(db, vote.vote_id)
 
 
-async def stale_starts(db: Database) -> list[Vote]:
-    """Votes a stopped run left 'starting'; the caller drops them (their message may be half-posted)."""
-    return await store.votes_with_status(db, "starting")
+async def stale_starts(db: Database, shards: Shards = ALL) -> list[Vote]:
+    """Votes a stopped run left 'starting' in the servers `shards` owns; the caller drops them (their
+    message may be half-posted)."""
+    return await store.votes_with_status(db, "starting", shards)
 
 
 async def require_open_vote(db: Database, guild_id: int) -> Vote:
@@ -205,8 +207,8 @@ async def require_open_vote(db: Database, guild_id: int) -> Vote:
     return vote
 
 
-async def open_votes(db: Database) -> list[Vote]:
-    return await store.votes_with_status(db, "open")
+async def open_votes(db: Database, shards: Shards = ALL) -> list[Vote]:
+    return await store.votes_with_status(db, "open", shards)
 
 
 async def vote_of_message(db: Database, message_id: int) -> Vote | None:

@@ -15,6 +15,7 @@ from datetime import datetime
 from bot.db import Database
 from bot.db import review_cards as store
 from bot.models.reviews import CardIntent
+from bot.models.shards import ALL, Shards
 from bot.services.nonces import new_nonce
 
 
@@ -34,9 +35,9 @@ async def begin_card(
     return None if intent is None else (intent, False)
 
 
-async def pending_cards(db: Database) -> list[CardIntent]:
-    """The cards a crash left half-posted, oldest first, for start-up to finish."""
-    return await store.pending_card_intents(db)
+async def pending_cards(db: Database, shards: Shards = ALL) -> list[CardIntent]:
+    """The cards a crash left half-posted in the servers `shards` owns, oldest first, for start-up to finish."""
+    return await store.pending_card_intents(db, shards)
 
 
 async def card_sent(db: Database, review_id: int, channel_id: int, message_id: int) -> None:

@@ -15,11 +15,12 @@ from datetime import datetime, timedelta
 from bot.db import sends as store
 from bot.db.database import Database
 from bot.models.sends import PlannedSend
-from bot.services.nonces import NONCE_WINDOW, new_nonce
+from bot.models.shards import ALL, Shards
+from bot.services.nonces import NONCE_WINDOW, SEND_LEASE, new_nonce
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NONCE_WINDOW", "new_nonce"]
+__all__ = ["NONCE_WINDOW", "SEND_LEASE", "new_nonce"]
 
 
 def stamp(moment: datetime) -> str:
@@ -58,9 +59,13 @@ async def ready(db: Database, key: str, now: datetime, *, grace: timedelta | Non
     return send
 
 
-async def attempting(db: Database, send: PlannedSend, now: datetime) -> bool:
-    """The record before the POST; False when another run settled the send meanwhile."""
-    return await store.note_attempt(db, send.key, now)
+async def attempting(db: Database, send: PlannedSend, now: datetime, *, holder: str) -> bool:
+    """The record before the POST, taking the send's lease for `holder` (the process's shard set);
+    False when another run settled the send meanwhile, or another process holds its lease."""
+    if await store.note_attempt(db, send.key, now, holder=holder, lease=SEND_LEASE):
+        return True
+    log.info("club send %s in guild %s: settled or being sent by another process", send.key, send.guild_id)
+    return False
 
 
 async def sent(db: Database, send: PlannedSend, message_id: int, now: datetime) -> None:
@@ -72,9 +77,9 @@ async def settle(db: Database, send: PlannedSend, status: str, error: str, now: 
         log.warning("club send %s in guild %s: %s: %s", send.key, send.guild_id, status, error)
 
 
-async def pending(db: Database) -> list[PlannedSend]:
-    """Every send still planned, to finish at start-up."""
-    return await store.planned_sends(db)
+async def pending(db: Database, shards: Shards = ALL) -> list[PlannedSend]:
+    """Every send of the servers `shards` owns still planned, to finish at start-up."""
+    return await store.planned_sends(db, shards)
 
 
 async def drop(db: Database, prefix: str, error: str, now: datetime) -> int:

@@ -21,8 +21,8 @@ from bot.models.digest import PlannedMessage
 from bot.services import digest as service
 from bot.services import digest_delivery as delivery
 from bot.services.digest import Action
+from cogs.digest import TIMETABLE_JOB
 from cogs.digest import Digest as DigestCog
-from cogs.digest import job_id
 from tests.components import text_of
 from tests.conftest import Club
 from tests.services.test_digest_content import Seed
@@ -86,20 +86,15 @@ async def test_setup_stores_schedules_and_answers_with_the_next_post(club: Club)
         18,
         "Europe/Prague",
     )
-    job = club.bot.scheduler.get_job(job_id(club.guild.id))
-    assert job is not None
-    assert str(job.trigger.timezone) == "Europe/Prague"
-    fire = job.trigger.get_next_fire_time(None, club.clock())
-    assert fire.astimezone(UTC) == SLOT
+    assert cog(club).next_due(club.guild.id) == SLOT
+    assert club.bot.scheduler.get_job(TIMETABLE_JOB) is not None
 
 
 async def test_setup_again_changes_the_job(club: Club) -> None:
     await set_up(club)
     await set_up(club, weekday="Monday", time="09:00", timezone="Asia/Kathmandu")
-    job = club.bot.scheduler.get_job(job_id(club.guild.id))
-    assert job is not None
-    fire = job.trigger.get_next_fire_time(None, club.clock())
-    assert fire.astimezone(UTC) == datetime(2026, 11, 30, 3, 15, tzinfo=UTC)
+    assert cog(club).next_due(club.guild.id) == datetime(2026, 11, 30, 3, 15, tzinfo=UTC)
+    assert len(cog(club).timetable) == 1
     assert len([j for j in club.bot.scheduler.get_jobs() if j.id.startswith("digest:")]) == 1
 
 
@@ -122,8 +117,7 @@ async def test_bad_input_is_answered_and_changes_nothing(
     assert result.response is not None
     assert message in result.response.content
     assert await store.get_schedule(club.db, club.guild.id) == before
-    job = club.bot.scheduler.get_job(job_id(club.guild.id))
-    assert job.trigger.get_next_fire_time(None, club.clock()).astimezone(UTC) == SLOT
+    assert cog(club).next_due(club.guild.id) == SLOT
     club.take_errors()
 
 
@@ -140,7 +134,7 @@ async def test_a_channel_the_bot_cannot_write_to_is_refused(club: Club) -> None:
     assert result.response is not None
     assert "I need the Send Messages permission there" in result.response.content
     assert await store.get_schedule(club.db, club.guild.id) is None
-    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is None
+    assert cog(club).next_due(club.guild.id) is None
     club.take_errors()
 
 
@@ -273,10 +267,11 @@ async def test_overlapping_triggers_post_once(club: Club) -> None:
 async def test_the_scheduled_job_runs_with_the_bot_clock(club: Club) -> None:
     await set_up(club)
     club.clock.now = SLOT + timedelta(seconds=2)
-    job = club.bot.scheduler.get_job(job_id(club.guild.id))
+    job = club.bot.scheduler.get_job(TIMETABLE_JOB)
     assert job is not None
     await job.func(*job.args)  # what APScheduler calls at the slot
     assert len(messages_in(club.channel)) == 1
+    assert cog(club).next_due(club.guild.id) == SLOT + WEEK  # put back with its next slot
     assert "A quiet week" in text_of_message(messages_in(club.channel)[0])
 
 
@@ -312,11 +307,10 @@ async def test_jobs_are_rebuilt_after_a_restart(club: Club) -> None:
     await set_up(club, weekday="Monday", time="09:00", timezone="Asia/Kolkata")
     bot = await club.restart()
     await club.env.settle()
-    job = bot.scheduler.get_job(job_id(club.guild.id))
+    job = bot.scheduler.get_job(TIMETABLE_JOB)
     assert job is not None
     assert job.func.__self__ is bot.get_cog("Digest")
-    fire = job.trigger.get_next_fire_time(None, club.clock())
-    assert fire.astimezone(UTC) == datetime(2026, 11, 30, 3, 30, tzinfo=UTC)
+    assert cog(club).next_due(club.guild.id) == datetime(2026, 11, 30, 3, 30, tzinfo=UTC)
 
 
 async def test_catch_up_inside_the_grace_window(club: Club) -> None:
@@ -358,7 +352,7 @@ async def test_discord_refusing_the_post_is_recorded(club: Club) -> None:
     assert messages_in(club.channel) == []
     status = await status_text(club)
     assert "Discord refused: I lack permission to post in" in status
-    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is not None
+    assert cog(club).next_due(club.guild.id) is not None
     assert club.bot.is_ready()
     record = await store.get_post(club.db, club.guild.id, "2026-W48")
     assert record is not None
@@ -375,7 +369,7 @@ async def test_a_deleted_channel_is_recorded(club: Club) -> None:
     assert await cog(club).post_digest(club.guild.id, SLOT) is Action.POST
     status = await status_text(club)
     assert f"The digest channel (<#{reading_room.id}>) no longer exists" in status
-    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is not None
+    assert cog(club).next_due(club.guild.id) is not None
 
 
 async def test_a_permission_taken_away_is_recorded(club: Club) -> None:
@@ -408,7 +402,7 @@ async def test_a_digest_that_cannot_be_built_is_recorded(club: Club) -> None:
     assert record is not None
     assert record.status == "failed"
     # The job stays; once the row is sound, next week posts and clears the error.
-    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is not None
+    assert cog(club).next_due(club.guild.id) is not None
     await club.db.execute("UPDATE shelves SET started_at = added_at WHERE user_id = 2")
     assert await cog(club).post_digest(club.guild.id, SLOT + WEEK) is Action.POST
     assert len(messages_in(club.channel)) == 1
@@ -431,7 +425,7 @@ async def test_a_rendering_failure_is_recorded(club: Club, monkeypatch: pytest.M
     record = await store.get_post(club.db, club.guild.id, "2026-W48")
     assert record is not None
     assert (record.status, record.message_id, record.messages) == ("failed", None, 0)
-    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is not None
+    assert cog(club).next_due(club.guild.id) is not None
     # The week stays taken: a later trigger does not try again.
     assert await cog(club).post_digest(club.guild.id, SLOT + timedelta(minutes=5)) is Action.ALREADY
     assert messages_in(club.channel) == []
@@ -505,7 +499,7 @@ async def test_off_removes_the_job_and_the_schedule(club: Club) -> None:
     assert result.response is not None
     assert result.response.content.startswith("The weekly digest is off.")
     assert await store.get_schedule(club.db, club.guild.id) is None
-    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is None
+    assert cog(club).next_due(club.guild.id) is None
     assert await cog(club).post_digest(club.guild.id, SLOT) is Action.NOT_SET_UP
     assert "The digest is **off**" in await status_text(club)
     again = await club.admin.slash(club.channel, "digest off")
@@ -520,17 +514,17 @@ async def test_leaving_the_server_removes_the_job(club: Club) -> None:
     assert guild is not None
     await guild.leave()
     await club.env.settle()
-    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is None
+    assert cog(club).next_due(club.guild.id) is None
     assert await store.get_schedule(club.db, club.guild.id) is None
 
 
 async def test_unloading_the_cog_removes_its_jobs(club: Club) -> None:
     await set_up(club)
     await club.bot.unload_extension("cogs.digest")
-    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is None
+    assert [job for job in club.bot.scheduler.get_jobs() if job.id.startswith("digest:")] == []
     await club.bot.load_extension("cogs.digest")
     await club.env.settle()
-    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is not None
+    assert cog(club).next_due(club.guild.id) is not None
     assert await service.status(club.db, club.guild.id, club.clock()) is not None
 
 
@@ -548,12 +542,12 @@ async def interrupted(
     attempt is recorded and before the POST; at='sent' after the POST, before its id is recorded."""
     real = getattr(delivery, at)
 
-    async def stopping(db: object, message: PlannedMessage, *args: object) -> None:
+    async def stopping(db: object, message: PlannedMessage, *args: object, **options: object) -> object:
         if message.part == part and at == "attempting":
-            await real(db, message, *args)
+            await real(db, message, *args, **options)
         if message.part == part:
             raise Crash
-        await real(db, message, *args)
+        return await real(db, message, *args, **options)
 
     monkeypatch.setattr(delivery, at, stopping)
     with pytest.raises(Crash):
@@ -683,7 +677,7 @@ async def test_a_storage_fault_is_logged_once_and_the_week_is_retried(
     assert "readonly" in str(errors[0].exc_info[1])  # type: ignore[index]
     assert messages_in(club.channel) == []
     assert club.bot.scheduler.get_job(f"digest:retry:{club.guild.id}") is not None
-    assert club.bot.scheduler.get_job(job_id(club.guild.id)) is not None  # the weekly job stays
+    assert cog(club).next_due(club.guild.id) is not None  # the weekly job stays
     status = await status_text(club)
     assert (
         "**Last error:** I could not record the digest in the database (attempt to write a readonly" in status
@@ -698,3 +692,24 @@ async def test_a_storage_fault_is_logged_once_and_the_week_is_retried(
         record.getMessage() == "the weekly digest records to the database again" for record in caplog.records
     )
     assert "**Last error:** none" in await status_text(club)
+
+
+async def test_start_up_records_up_to_when_every_slot_was_handled(club: Club) -> None:
+    """The mark that lets a restart look only at clubs whose slot came later: written once the
+    catch-up decided every week, and moved on by each timetable run after that."""
+    await set_up(club)
+    club.clock.now = SLOT + timedelta(hours=1)
+    await club.restart()
+    await club.env.settle()
+    assert len(messages_in(club.channel)) == 1
+    assert await service.handled_until(club.db, "unsharded") == SLOT + timedelta(hours=1)
+    club.clock.now = SLOT + WEEK + timedelta(seconds=5)
+    job = club.bot.scheduler.get_job(TIMETABLE_JOB)
+    assert job is not None
+    await job.func(*job.args)
+    assert len(messages_in(club.channel)) == 2
+    assert await service.handled_until(club.db, "unsharded") == SLOT + WEEK + timedelta(seconds=5)
+    club.clock.now = SLOT + WEEK + timedelta(hours=2)
+    await club.restart()  # nothing came due since the mark: nothing to catch up, nothing posted again
+    await club.env.settle()
+    assert len(messages_in(club.channel)) == 2

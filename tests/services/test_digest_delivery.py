@@ -21,6 +21,7 @@ from tests.services.test_digest_schedule import CHANNEL, GRACE, GUILD, SLOT, set
 
 PAGES = [["## Header", "### Currently reading"], ["### Currently reading (continued)"], ["### Wanted"]]
 WEEK = timedelta(days=7)
+ME = "unsharded"  # the lease holder: the process's shard set
 
 
 async def claimed(db: Database) -> Due:
@@ -45,8 +46,8 @@ async def test_the_first_attempt_is_kept_and_the_id_recorded_after(db: Database)
     await set_up(db)
     due = await claimed(db)
     part = (await delivery.plan(db, due, CHANNEL, PAGES))[0]
-    await delivery.attempting(db, part, SLOT)
-    await delivery.attempting(db, part, SLOT + timedelta(minutes=1))  # a re-send after a restart
+    await delivery.attempting(db, part, SLOT, holder=ME)
+    await delivery.attempting(db, part, SLOT + timedelta(minutes=1), holder=ME)  # a re-send after a restart
     [again, *_] = await store.planned_messages(db, GUILD, "2026-W48")
     assert again.first_attempt_at == SLOT  # the window is measured from the first POST
     assert await db.fetchval("SELECT attempts FROM digest_messages WHERE part = 0") == 2
@@ -60,7 +61,7 @@ async def test_nonces_are_trusted_only_inside_discords_window(db: Database) -> N
     due = await claimed(db)
     part = (await delivery.plan(db, due, CHANNEL, PAGES))[0]
     assert not delivery.needs_lookup(part, SLOT + timedelta(days=1))  # never sent: nothing to look for
-    await delivery.attempting(db, part, SLOT)
+    await delivery.attempting(db, part, SLOT, holder=ME)
     [tried, *_] = await store.planned_messages(db, GUILD, "2026-W48")
     assert not delivery.needs_lookup(tried, SLOT + delivery.NONCE_WINDOW - timedelta(seconds=1))
     assert delivery.needs_lookup(tried, SLOT + delivery.NONCE_WINDOW)
@@ -81,9 +82,11 @@ async def test_a_resumed_week_carries_its_plan_and_finishes_with_its_first_messa
     await set_up(db)
     due = await claimed(db)
     parts = await delivery.plan(db, due, CHANNEL, PAGES)
-    await delivery.attempting(db, parts[0], SLOT)
+    await delivery.attempting(db, parts[0], SLOT, holder=ME)
     await delivery.sent(db, parts[0], 100)
-    await delivery.attempting(db, parts[1], SLOT)  # stopped here: was message 2 posted? the nonce knows
+    await delivery.attempting(
+        db, parts[1], SLOT, holder=ME
+    )  # stopped here: was message 2 posted? the nonce knows
     resumed = await service.claim_due(db, GUILD, SLOT + timedelta(minutes=1), grace=GRACE, resume=True)
     assert resumed.action is Action.RESUME
     assert [(part.part, part.message_id) for part in resumed.parts] == [(0, 100), (1, None), (2, None)]
@@ -117,7 +120,7 @@ async def test_interrupted_weeks_that_will_not_be_resumed_are_closed(db: Databas
     second = await service.claim_due(db, GUILD, SLOT + WEEK, grace=GRACE)
     parts = await delivery.plan(db, second, CHANNEL, PAGES[:2])
     await delivery.sent(db, parts[0], 10)
-    await delivery.attempting(db, parts[1], SLOT + WEEK)
+    await delivery.attempting(db, parts[1], SLOT + WEEK, holder=ME)
 
     # Inside week 49's grace window only the earlier week is closed; week 49 is the caller's to resume.
     await delivery.settle_interrupted(db, GUILD, SLOT + WEEK + timedelta(hours=1), grace=GRACE)
@@ -188,3 +191,29 @@ def test_a_storage_fault_is_logged_once_per_episode(caplog: pytest.LogCaptureFix
     ]
     faults.failed(sqlite3.OperationalError("attempt to write a readonly database"), 1)  # a new episode
     assert len([record for record in caplog.records if record.levelno >= logging.ERROR]) == 2
+
+
+async def test_a_second_plan_of_the_week_keeps_the_first_whole(db: Database) -> None:
+    """Two processes resuming one claimed week (overlapping shards) both plan it: the first plan, its
+    nonces included, is the one both send, even when the second has another number of messages."""
+    await set_up(db)
+    due = await claimed(db)
+    first = await delivery.plan(db, due, CHANNEL, PAGES[:2])
+    second = await delivery.plan(db, due, CHANNEL, PAGES)
+    assert second == first
+    assert len(second) == 2
+
+
+async def test_a_message_leased_by_another_process_is_not_sent_by_this_one(db: Database) -> None:
+    await set_up(db)
+    due = await claimed(db)
+    part = (await delivery.plan(db, due, CHANNEL, PAGES))[0]
+    assert await delivery.attempting(db, part, SLOT, holder="shards 0 of 2")
+    assert not await delivery.attempting(db, part, SLOT + timedelta(seconds=29), holder="shards 0,1 of 2")
+    assert await delivery.attempting(
+        db, part, SLOT + timedelta(seconds=3), holder="shards 0 of 2"
+    )  # a restart
+    await delivery.sent(db, part, 555)
+    # sent: nobody takes it again, however late
+    assert not await delivery.attempting(db, part, SLOT + WEEK, holder="shards 0,1 of 2")
+    assert not await delivery.attempting(db, part, SLOT + WEEK, holder="shards 0 of 2")

@@ -9,6 +9,7 @@ from bot.services import sends
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 GRACE = timedelta(minutes=30)
+ME = "unsharded"  # the lease holder: the process's shard set
 
 
 async def claimed(db: Database, key: str = "meeting:1:1h:0") -> str:
@@ -25,7 +26,7 @@ async def test_due_within_grace_goes_out_and_is_then_settled(db: Database) -> No
     key = await claimed(db)
     ready = await sends.ready(db, key, NOW + GRACE, grace=GRACE)
     assert ready is not None
-    assert await sends.attempting(db, ready, NOW + GRACE)
+    assert await sends.attempting(db, ready, NOW + GRACE, holder=ME)
     await sends.sent(db, ready, 99, NOW + GRACE)
     assert await sends.ready(db, key, NOW + GRACE, grace=GRACE) is None
     done = await sends.get(db, key)
@@ -51,7 +52,7 @@ async def test_an_interrupted_send_is_resent_only_within_the_nonce_window(db: Da
     key = await claimed(db)
     first = await sends.ready(db, key, NOW, grace=GRACE)
     assert first is not None
-    assert await sends.attempting(db, first, NOW)  # ... and the process stops before the answer
+    assert await sends.attempting(db, first, NOW, holder=ME)  # ... and the process stops before the answer
     again = await sends.ready(db, key, NOW + sends.NONCE_WINDOW - timedelta(seconds=1), grace=GRACE)
     assert again is not None
     assert again.nonce == first.nonce  # the same nonce: Discord answers with the message it has
@@ -60,3 +61,25 @@ async def test_an_interrupted_send_is_resent_only_within_the_nonce_window(db: Da
     assert lost is not None
     assert lost.status == "lost"
     assert "never sent twice" in (lost.error or "")
+
+
+async def test_the_send_lease_keeps_a_second_process_off_for_30_seconds(db: Database) -> None:
+    """Two processes with overlapping shards both find the send ready: the first to write its attempt
+    holds the send; the other is refused until the lease runs out (the holder died), never twice."""
+    key = await claimed(db)
+    first = await sends.ready(db, key, NOW, grace=GRACE)
+    second = await sends.ready(db, key, NOW, grace=GRACE)
+    assert first is not None
+    assert second is not None
+    assert await sends.attempting(db, first, NOW, holder="shards 0,1 of 2")
+    assert not await sends.attempting(db, second, NOW + timedelta(seconds=1), holder="shards 1 of 2")
+    assert not await sends.attempting(
+        db, second, NOW + sends.SEND_LEASE - timedelta(seconds=1), holder="shards 1 of 2"
+    )
+    # the same process again (a restart after a crash) takes its own lease at once
+    assert await sends.attempting(db, first, NOW + timedelta(seconds=2), holder="shards 0,1 of 2")
+    # the holder died: after the lease the other takes the send over, with the same nonce
+    late = NOW + timedelta(seconds=2) + sends.SEND_LEASE
+    assert await sends.attempting(db, second, late, holder="shards 1 of 2")
+    await sends.sent(db, second, 7, late)
+    assert not await sends.attempting(db, first, late + sends.SEND_LEASE, holder="shards 0,1 of 2")

@@ -53,6 +53,7 @@ from bot.db.library import (
 from bot.db.shelves import save_entries_in
 from bot.errors import UserFacingError
 from bot.models.library import CatalogueMatch, ImportedRating, MemberEntry, MemberReview, NewBook
+from bot.models.shards import ALL, Shards
 from bot.models.shelves import ShelfEntry
 from bot.services.library.goodreads import GOODREADS
 from bot.services.library.reader import ExportFormat, LibraryFile, LibraryRow, RowProblem, open_export
@@ -338,9 +339,12 @@ async def _give_up(db: Database, job_id: int, now_iso: str, exc: BaseException) 
         log.exception("import job %d ended (%s) and could not be marked failed", job_id, error[:200])
 
 
-async def close_interrupted_imports(db: Database, now: datetime) -> int:
-    """Mark the imports a stopped process left running as failed (at start-up, none can run)."""
-    closed = await fail_running_jobs(db, now=db_time(now), error="interrupted: the bot stopped")
+async def close_interrupted_imports(db: Database, now: datetime, shards: Shards = ALL) -> int:
+    """Mark the imports a stopped process left running in the servers `shards` owns as failed (at
+    start-up none of theirs can run; those of another process's servers are its own)."""
+    closed = await fail_running_jobs(
+        db, now=db_time(now), error="interrupted: the bot stopped", shards=shards
+    )
     if closed:
         log.info("marked %d interrupted library imports as failed; importing the file again resumes", closed)
     return closed

@@ -138,7 +138,7 @@ async def settle_thread(
 async def reconcile_cards(bot: BookClubBot) -> None:
     """Finish posting every card a crash left half-posted: sent again with the same nonce, never twice."""
     db = bot.db
-    for intent in await cards.pending_cards(db):
+    for intent in await cards.pending_cards(db, bot.ownership):
         guild = bot.get_guild(intent.guild_id)
         card = await service.load_card(db, guild.id, intent.review_id) if guild is not None else None
         if guild is None or card is None:
