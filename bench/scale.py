@@ -55,6 +55,7 @@ TRIPS = {
     "/reviews Next": 2,
     "/rate": 2,
     "/shelf show": 3,
+    "/shelf show Next": 2,
     "/progress": 3,
 }
 SWEEP = (250, 500, 1000, 1500, 2000, 3000)  # offered /rate per second
@@ -134,10 +135,19 @@ def _walk(node: object) -> Iterator[dict[str, Any]]:
 
 
 def _custom_id(components: object, prefix: str) -> str:
-    for node in _walk(components):
-        if isinstance(node.get("custom_id"), str) and node["custom_id"].startswith(prefix):
-            return str(node["custom_id"])
-    raise AssertionError(f"no control {prefix}… in the answer")
+    return str(_control(components, prefix)["custom_id"])
+
+
+def _control(components: object, prefix: str, *, last: bool = False) -> dict[str, Any]:
+    """The first (or `last`) control whose custom id starts with `prefix`."""
+    found = [
+        node
+        for node in _walk(components)
+        if isinstance(node.get("custom_id"), str) and node["custom_id"].startswith(prefix)
+    ]
+    if not found:
+        raise AssertionError(f"no control {prefix}… in the answer")
+    return found[-1 if last else 0]
 
 
 def _percentile(samples: list[float], share: float) -> float:
@@ -158,6 +168,8 @@ class Side:
     reading_book: int
     flip: int = field(default=0)
     listed: Any = None  # the /reviews message whose Next is pressed
+    shelf: Any = None  # the viewer's copy of a /shelf show list, paged on by Next
+    shelf_back: bool = False  # the copy reached the last page: Previous until the first
 
 
 def _rename(path: Path, guild: int, placeholder: int, user: int) -> None:
@@ -371,6 +383,7 @@ class Scene:
         for side in self.sides:
             side.channel = side.guild.create_text_channel(name.strip("/").replace(" ", "-"))
             side.listed = None
+            side.shelf = None
 
 
 def _quiet(bot: BookClubBot) -> None:
@@ -430,12 +443,33 @@ async def scale_bot(setting: str | None, share: float | None) -> AsyncIterator[S
                     next_id = _custom_id(side.listed.components, "rv:nav:n:")
                     return await viewer.click(side.listed, custom_id=next_id)
 
+                async def shelf_next(
+                    viewer: Any = viewer, side: Side = side, commands: Commands = commands
+                ) -> object:
+                    """Next, again and again: the viewer's own copy of the member's list walks down
+                    the shelf (page 2, 3, …) and, at the last page, back up with Previous."""
+                    if side.shelf is None:  # a list posted by the current bot, in the current channel
+                        listed = (await commands.shelf_show()).response
+                        next_id = str(_control(listed.components, "shelfpage:", last=True)["custom_id"])
+                        side.shelf = (await viewer.click(listed, custom_id=next_id)).response
+                        return side.shelf
+                    previous, following = (
+                        _control(side.shelf.components, "shelfpage:", last=last) for last in (False, True)
+                    )
+                    if following.get("disabled"):
+                        side.shelf_back = True
+                    elif previous.get("disabled"):
+                        side.shelf_back = False
+                    pressed = previous if side.shelf_back else following
+                    return await viewer.click(side.shelf, custom_id=str(pressed["custom_id"]))
+
                 for name, action in (
                     ("/book show", commands.book_show),
                     ("/reviews (first page)", commands.reviews),
                     ("/reviews Next", next_page),
                     ("/rate", commands.rate),
                     ("/shelf show", commands.shelf_show),
+                    ("/shelf show Next", shelf_next),
                     ("/progress", commands.progress),
                 ):
                     actions.setdefault(name, {})[label] = action
