@@ -6,6 +6,7 @@ import discord
 import pytest
 
 from bot.models.books import BookData
+from bot.services.paging import compact_stamp
 from bot.ui.shelves import FinishButton, ShelfPageButton, ShelfSelect
 from tests.cogs.test_ratings import dm_alice, reply, snapshot, stats_row
 from tests.components import custom_ids, text_of
@@ -77,6 +78,16 @@ async def shelve_volumes(club: Club, count: int = 12) -> None:
         await club.alice.slash(club.channel, "shelf add", book=f"book:{book_id}", shelf="read")
 
 
+async def anchor(club: Club, title: str) -> str:
+    """The anchor a shelf pager carries for the book titled `title`: its compacted added_at and id."""
+    row = await club.db.fetchone(
+        "SELECT s.added_at, s.book_id FROM shelves AS s JOIN books AS b USING (book_id) WHERE b.title = ?",
+        (title,),
+    )
+    assert row is not None
+    return f"{compact_stamp(row['added_at'])}:{row['book_id']}"
+
+
 def payload(message: discord.Message) -> list[object]:
     """A message's components as the channel holds them now (after any edits)."""
     return [c.to_dict() for c in message.components]  # type: ignore[attr-defined]
@@ -101,7 +112,9 @@ async def test_shelf_show_pages_survive_a_restart(club: Club) -> None:
     posted = len(club.channel.history())
 
     await club.restart()
-    next_id = f"shelfpage:{club.bob.id}:{club.alice.id}:read:1"  # bob ran /shelf show: his presses move it
+    # bob ran /shelf show: his presses move it. Next seeks from the page's last book.
+    next_id = f"shelfpage:{club.bob.id}:{club.alice.id}:read:1:n:{await anchor(club, 'Volume 02')}"
+    assert custom_ids(message.components, "shelfpage:")[1] == next_id
     clicked = await club.bob.click(message, custom_id=next_id)
     assert not clicked.followups
     assert len(club.channel.history()) == posted  # moved in place, nothing new posted
@@ -121,19 +134,20 @@ async def test_an_outsider_paging_a_shelf_gets_their_own_copy(club: Club) -> Non
     assert result.response is not None
     message = result.response
     bob, alice = club.bob.id, club.alice.id
+    newest, oldest = await anchor(club, "Volume 11"), await anchor(club, "Volume 02")
     assert custom_ids(message.components, "shelfpage:") == [
-        f"shelfpage:{bob}:{alice}:read:0",
-        f"shelfpage:{bob}:{alice}:read:1",
+        f"shelfpage:{bob}:{alice}:read:0:p:{newest}",
+        f"shelfpage:{bob}:{alice}:read:1:n:{oldest}",
     ]
 
-    copy = await club.alice.click(message, custom_id=f"shelfpage:{bob}:{alice}:read:1")
+    copy = await club.alice.click(message, custom_id=f"shelfpage:{bob}:{alice}:read:1:n:{oldest}")
     assert copy.ephemeral
     assert copy.response is not None
     assert "12 books · page 2 of 2" in text_of(copy.response.components)
     assert "**Volume 01**" in text_of(copy.response.components)
     assert custom_ids(copy.response.components, "shelfpage:") == [  # the copy is alice's to move
-        f"shelfpage:{alice}:{alice}:read:0",
-        f"shelfpage:{alice}:{alice}:read:2",
+        f"shelfpage:{alice}:{alice}:read:0:p:{await anchor(club, 'Volume 01')}",
+        f"shelfpage:{alice}:{alice}:read:2:n:{await anchor(club, 'Volume 00')}",
     ]
     last = club.channel.last_message
     assert last is not None
@@ -141,9 +155,10 @@ async def test_an_outsider_paging_a_shelf_gets_their_own_copy(club: Club) -> Non
     assert "page 1 of 2" in live_text(last)  # bob's message did not move
 
     await club.restart()
-    await club.alice.click(copy.response, custom_id=f"shelfpage:{alice}:{alice}:read:0")
+    previous_id = f"shelfpage:{alice}:{alice}:read:0:p:{await anchor(club, 'Volume 01')}"
+    await club.alice.click(copy.response, custom_id=previous_id)
     assert "page 1 of 2" in text_of(copy.response.components)  # her copy moves in place
-    again = await club.admin.click(message, custom_id=f"shelfpage:{bob}:{alice}:read:1")
+    again = await club.admin.click(message, custom_id=f"shelfpage:{bob}:{alice}:read:1:n:{oldest}")
     assert again.ephemeral
     assert again.response is not None
     assert "page 2 of 2" in text_of(again.response.components)
@@ -171,7 +186,7 @@ async def test_a_shelf_list_posted_before_owners_were_carried_gives_everyone_a_c
         assert copy.response is not None
         assert "page 2 of 2" in text_of(copy.response.components)
         assert custom_ids(copy.response.components, "shelfpage:")[0] == (
-            f"shelfpage:{member.id}:{club.alice.id}:read:0"
+            f"shelfpage:{member.id}:{club.alice.id}:read:0:p:{await anchor(club, 'Volume 01')}"
         )
     last = club.channel.last_message
     assert last is not None
