@@ -1,7 +1,7 @@
 """Commands at scale, in-process through the real discord.py client (simcord), on `bench/seed.py`.
 
-For each hot command — `/book show`, `/reviews` (first page, then Next), `/rate`, `/shelf show`,
-`/progress` — p50 and p99 in the big server (900k ratings, a book with 100k reviews, a member with
+For each hot command — `/book show`, `/reviews` (first page, then Next), `/rate`, `/shelf show`
+(first page, then Next), `/progress`, `/profile` — p50 and p99 in the big server (900k ratings, a book with 100k reviews, a member with
 5,000 shelved books) against the small one (80 members), in the same run and the same database;
 the database round trips of one call (every hand-off to aiosqlite's thread, counted by wrapping the
 database handle's two connections); and EXPLAIN QUERY PLAN of every statement a call ran (captured
@@ -57,6 +57,7 @@ TRIPS = {
     "/shelf show": 3,
     "/shelf show Next": 2,
     "/progress": 3,
+    "/profile": 2,
 }
 SWEEP = (250, 500, 1000, 1500, 2000, 3000)  # offered /rate per second
 SWEEP_SECONDS = 2.0
@@ -243,6 +244,10 @@ class Commands:
     async def shelf_show(self) -> object:
         s = self.side
         return await s.member.slash(s.channel, "shelf show")
+
+    async def profile(self) -> object:
+        s = self.side
+        return await s.member.slash(s.channel, "profile")
 
     async def progress(self) -> object:
         s = self.side
@@ -471,6 +476,7 @@ async def scale_bot(setting: str | None, share: float | None) -> AsyncIterator[S
                     ("/shelf show", commands.shelf_show),
                     ("/shelf show Next", shelf_next),
                     ("/progress", commands.progress),
+                    ("/profile", commands.profile),
                 ):
                     actions.setdefault(name, {})[label] = action
             _quiet(bot)
