@@ -1,7 +1,7 @@
 """Commands at scale, in-process through the real discord.py client (simcord), on `bench/seed.py`.
 
-For each hot command — `/book show`, `/reviews` (first page, then Next), `/rate`, `/shelf show`,
-`/progress` — p50 and p99 in the big server (900k ratings, a book with 100k reviews, a member with
+For each hot command — `/book show`, `/reviews` (first page, then Next), `/rate`, `/shelf show`
+(first page, then Next), `/progress`, `/profile` — p50 and p99 in the big server (900k ratings, a book with 100k reviews, a member with
 5,000 shelved books) against the small one (80 members), in the same run and the same database;
 the database round trips of one call (every hand-off to aiosqlite's thread, counted by wrapping the
 database handle's two connections); and EXPLAIN QUERY PLAN of every statement a call ran (captured
@@ -55,7 +55,9 @@ TRIPS = {
     "/reviews Next": 2,
     "/rate": 2,
     "/shelf show": 3,
+    "/shelf show Next": 2,
     "/progress": 3,
+    "/profile": 2,
 }
 SWEEP = (250, 500, 1000, 1500, 2000, 3000)  # offered /rate per second
 SWEEP_SECONDS = 2.0
@@ -134,10 +136,19 @@ def _walk(node: object) -> Iterator[dict[str, Any]]:
 
 
 def _custom_id(components: object, prefix: str) -> str:
-    for node in _walk(components):
-        if isinstance(node.get("custom_id"), str) and node["custom_id"].startswith(prefix):
-            return str(node["custom_id"])
-    raise AssertionError(f"no control {prefix}… in the answer")
+    return str(_control(components, prefix)["custom_id"])
+
+
+def _control(components: object, prefix: str, *, last: bool = False) -> dict[str, Any]:
+    """The first (or `last`) control whose custom id starts with `prefix`."""
+    found = [
+        node
+        for node in _walk(components)
+        if isinstance(node.get("custom_id"), str) and node["custom_id"].startswith(prefix)
+    ]
+    if not found:
+        raise AssertionError(f"no control {prefix}… in the answer")
+    return found[-1 if last else 0]
 
 
 def _percentile(samples: list[float], share: float) -> float:
@@ -158,6 +169,8 @@ class Side:
     reading_book: int
     flip: int = field(default=0)
     listed: Any = None  # the /reviews message whose Next is pressed
+    shelf: Any = None  # the viewer's copy of a /shelf show list, paged on by Next
+    shelf_back: bool = False  # the copy reached the last page: Previous until the first
 
 
 def _rename(path: Path, guild: int, placeholder: int, user: int) -> None:
@@ -231,6 +244,10 @@ class Commands:
     async def shelf_show(self) -> object:
         s = self.side
         return await s.member.slash(s.channel, "shelf show")
+
+    async def profile(self) -> object:
+        s = self.side
+        return await s.member.slash(s.channel, "profile")
 
     async def progress(self) -> object:
         s = self.side
@@ -371,6 +388,7 @@ class Scene:
         for side in self.sides:
             side.channel = side.guild.create_text_channel(name.strip("/").replace(" ", "-"))
             side.listed = None
+            side.shelf = None
 
 
 def _quiet(bot: BookClubBot) -> None:
@@ -430,13 +448,35 @@ async def scale_bot(setting: str | None, share: float | None) -> AsyncIterator[S
                     next_id = _custom_id(side.listed.components, "rv:nav:n:")
                     return await viewer.click(side.listed, custom_id=next_id)
 
+                async def shelf_next(
+                    viewer: Any = viewer, side: Side = side, commands: Commands = commands
+                ) -> object:
+                    """Next, again and again: the viewer's own copy of the member's list walks down
+                    the shelf (page 2, 3, …) and, at the last page, back up with Previous."""
+                    if side.shelf is None:  # a list posted by the current bot, in the current channel
+                        listed = (await commands.shelf_show()).response
+                        next_id = str(_control(listed.components, "shelfpage:", last=True)["custom_id"])
+                        side.shelf = (await viewer.click(listed, custom_id=next_id)).response
+                        return side.shelf
+                    previous, following = (
+                        _control(side.shelf.components, "shelfpage:", last=last) for last in (False, True)
+                    )
+                    if following.get("disabled"):
+                        side.shelf_back = True
+                    elif previous.get("disabled"):
+                        side.shelf_back = False
+                    pressed = previous if side.shelf_back else following
+                    return await viewer.click(side.shelf, custom_id=str(pressed["custom_id"]))
+
                 for name, action in (
                     ("/book show", commands.book_show),
                     ("/reviews (first page)", commands.reviews),
                     ("/reviews Next", next_page),
                     ("/rate", commands.rate),
                     ("/shelf show", commands.shelf_show),
+                    ("/shelf show Next", shelf_next),
                     ("/progress", commands.progress),
+                    ("/profile", commands.profile),
                 ):
                     actions.setdefault(name, {})[label] = action
             _quiet(bot)

@@ -147,7 +147,8 @@ class Reviews(commands.Cog):
         search_id = await service.search_id(self.bot.db, search)
         code = "m" if sort == "most liked" else sort[0]
         state = ListState(book.book_id, SORTS[code], stars or 0, search_id)
-        await open_pages(interaction, ReviewSource(state, book))
+        # The search's text goes along, so the first page counts its matches in its first statement.
+        await open_pages(interaction, ReviewSource(state, book, service.check_search(search)))
 
 
 async def setup(bot: BookClubBot) -> None:

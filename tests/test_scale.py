@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bench import scale, seed
+from bot.db.shelves import shelf_books
 
 
 @pytest.fixture
@@ -31,6 +33,48 @@ async def test_hot_commands_stay_within_their_round_trips_and_plans(cache: Path)
     assert all(count <= 3 for count in counts.values()), counts
     assert checked >= 12, "the trace hook saw too few statements to mean anything"
     assert not plans, "hot-path statements that scan a table or sort in a temp B-tree:\n" + "\n".join(plans)
+
+
+async def test_shelf_pages_seek_a_range_of_the_newest_first_index(cache: Path) -> None:
+    """/shelf show's page reads, every way they run (by number, after an anchor for Next, before
+    one for Previous; one shelf or all): no scan, no sort, and a keyset page is an index range
+    starting at its anchor — never a walk over the member's books before it."""
+    async with scale.scale_bot(None, 0.003) as scene:
+        db = scene.bot.db
+        trips = scale.Trips(db)
+        member = scene.sides[0].member.id
+        newest = await db.fetchone(
+            "SELECT added_at, book_id FROM shelves WHERE guild_id = ? AND user_id = ? "
+            "ORDER BY added_at DESC, book_id DESC LIMIT 1 OFFSET 25",
+            (seed.BIG_GUILD, member),
+        )
+        assert newest is not None
+        statements: list[str] = []
+        for shelf in (None, "read"):
+            for seek in (None, ("after", newest[0], newest[1]), ("before", newest[0], newest[1])):
+
+                async def read(shelf: str | None = shelf, seek: Any = seek) -> object:
+                    return await shelf_books(db, seed.BIG_GUILD, member, shelf, offset=0, limit=10, seek=seek)
+
+                count, ran = await trips.measure(read)
+                assert count == 1
+                statements += ran
+        raw = sqlite3.connect(scene.path)
+        try:
+            bad, checked = scale.bad_plans(raw, statements)
+            plans = [
+                " / ".join(str(step[3]) for step in raw.execute(f"EXPLAIN QUERY PLAN {s}"))
+                for s in statements
+            ]
+        finally:
+            raw.close()
+    assert checked == 6
+    assert not bad, bad
+    ranges = [
+        plan for plan in plans if "(added_at,book_id)<(?,?)" in plan or "(added_at,book_id)>(?,?)" in plan
+    ]
+    assert len(ranges) == 4, plans
+    assert all("COVERING INDEX shelves_by_member" in plan for plan in ranges), ranges
 
 
 def test_the_plan_check_flags_scans_and_temp_b_trees(tmp_path: Path) -> None:

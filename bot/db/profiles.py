@@ -6,19 +6,26 @@ import aiosqlite
 
 from bot.db.database import Database
 from bot.db.ratings import bump_member_stats
+from bot.db.shelves import MEMBER_SHELF_STAT
 from bot.models.profiles import MemberSummary, ReadingNow
 
 
 async def member_summary(db: Database, guild_id: int, user_id: int, year: int) -> MemberSummary:
-    """One round trip of primary-key reads."""
-    query = """
+    """One statement: primary-key reads of the counters (the shelf counts are the ones migration
+    0015's triggers keep), the name and the goal, and the count of read books finished this year —
+    a range of the member's read shelf in the (guild, user, shelf, …) index."""
+    shelf_columns = ", ".join(f"s.{column} AS {column}" for column in MEMBER_SHELF_STAT.values())
+    query = f"""
         SELECT
             (SELECT display_name FROM members WHERE guild_id = :g AND user_id = :u) AS display_name,
             s.reviews_count, s.followers_count, s.following_count, s.ratings_count, s.ratings_sum_x2,
-            (SELECT books FROM goals WHERE guild_id = :g AND user_id = :u AND year = :y) AS goal
+            (SELECT books FROM goals WHERE guild_id = :g AND user_id = :u AND year = :y) AS goal,
+            {shelf_columns},
+            (SELECT count(*) FROM shelves
+             WHERE guild_id = :g AND user_id = :u AND shelf = 'read' AND finished_at >= :since) AS this_year
         FROM (SELECT 1) LEFT JOIN member_stats AS s ON s.guild_id = :g AND s.user_id = :u
     """
-    row = await db.fetchone(query, {"g": guild_id, "u": user_id, "y": year})
+    row = await db.fetchone(query, {"g": guild_id, "u": user_id, "y": year, "since": f"{year:04d}-01-01"})
     assert row is not None
     return MemberSummary(
         display_name=row["display_name"],
@@ -28,22 +35,9 @@ async def member_summary(db: Database, guild_id: int, user_id: int, year: int) -
         ratings_count=row["ratings_count"] or 0,
         ratings_sum_x2=row["ratings_sum_x2"] or 0,
         goal=row["goal"],
+        shelves={shelf: row[column] for shelf, column in MEMBER_SHELF_STAT.items() if row[column]},
+        read_this_year=row["this_year"],
     )
-
-
-async def shelf_counts(
-    db: Database, guild_id: int, user_id: int, year_start: str
-) -> tuple[dict[str, int], int]:
-    """Books per shelf for one member, and how many of the read ones were finished since `year_start`."""
-    query = """
-        SELECT shelf, count(*) AS books,
-               count(*) FILTER (WHERE shelf = 'read' AND finished_at >= ?) AS this_year
-        FROM shelves WHERE guild_id = ? AND user_id = ?
-        GROUP BY shelf
-    """
-    rows = await db.fetchall(query, (year_start, guild_id, user_id))
-    counts = {row["shelf"]: int(row["books"]) for row in rows}
-    return counts, sum(int(row["this_year"] or 0) for row in rows)
 
 
 async def reading_now(db: Database, guild_id: int, user_id: int, *, limit: int = 5) -> list[ReadingNow]:

@@ -316,11 +316,25 @@ async def list_head(
     search_id: int,
     anchor: int,
     with_book: bool,
+    match: str | None = None,
 ) -> ListHead | None:
     """The book (unless the caller has it), the spoiler gate, the header's count, the search text
-    and the anchor's sort key, in one statement of primary-key reads; None when the book is gone."""
+    and the anchor's sort key, in one statement of primary-key reads; None when the book is gone.
+
+    With `match` (the FTS query of the list's search, when the caller knows it) the count is of the
+    matching reviews: the same full-text lookup `count_reviews` runs, in this statement instead.
+    """
     columns = _SORT_KEYS[sort][0]
-    if star_row is None:
+    if match is not None:
+        stars = "AND r.star_row = :star_row" if star_row is not None else ""
+        if dialect_of(db) == "postgres":
+            matching = "r.search @@ to_tsquery('simple', bookclub_fold(:match))"
+            match = tsquery_from_fts(match)
+        else:
+            matching = "r.review_id IN (SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH :match)"
+        total = f"""(SELECT count(*) FROM reviews AS r
+                     WHERE r.guild_id = :guild AND r.book_id = :book {stars} AND {matching})"""
+    elif star_row is None:
         total = "(SELECT reviews_count FROM book_stats WHERE guild_id = :guild AND book_id = b.book_id)"
     else:
         total = (
@@ -347,6 +361,7 @@ async def list_head(
         "star_row": star_row,
         "search_id": search_id,
         "anchor": anchor,
+        "match": match,
     }
     row = await db.fetchone(query, params)
     if row is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from typing import Literal
 
 import aiosqlite
 
@@ -146,25 +147,52 @@ async def shelf_head(db: Database, guild_id: int, user_id: int, shelf: str | Non
     return int(row["total"] or 0), row["name"]
 
 
+# Keyset seeks: the page's books strictly older ("after", for Next) or newer ("before", for
+# Previous) than an anchor (added_at, book_id) — a range of the newest-first index, read from the
+# anchor on, so page 500 costs what page 2 costs.
+_SEEK = {
+    "after": ("AND (added_at, book_id) < (:key, :anchor)", "DESC"),
+    "before": ("AND (added_at, book_id) > (:key, :anchor)", "ASC"),
+}
+
+
 async def shelf_books(
-    db: Database, guild_id: int, user_id: int, shelf: str | None, *, offset: int, limit: int
+    db: Database,
+    guild_id: int,
+    user_id: int,
+    shelf: str | None,
+    *,
+    offset: int = 0,
+    limit: int,
+    seek: tuple[Literal["after", "before"], str, int] | None = None,
 ) -> list[ShelvedBook]:
     """One page of a member's shelf (or all shelves, with None), newest first, in one statement.
 
-    The page's books are found in the (guild, user[, shelf], added_at, book_id) index alone — its
-    offset skips index entries, never rows, and nothing is sorted —, then only they are read.
+    The page's books are found in the (guild, user[, shelf], added_at, book_id) index alone —
+    `seek` ("after" or "before", the anchor's added_at and book_id) starts the page next to an
+    anchor; otherwise `offset` skips index entries, never rows; nothing is sorted —, then only they
+    are read.
     """
+    where, order = _SEEK[seek[0]] if seek is not None else ("", "DESC")
     query = f"""
         SELECT {_SHELVED_COLUMNS}
         FROM shelves AS s JOIN books AS b ON b.book_id = s.book_id
         WHERE s.guild_id = :g AND s.user_id = :u AND s.book_id IN (
             SELECT book_id FROM shelves
-            WHERE guild_id = :g AND user_id = :u {"AND shelf = :shelf" if shelf is not None else ""}
-            ORDER BY added_at DESC, book_id DESC
+            WHERE guild_id = :g AND user_id = :u {"AND shelf = :shelf" if shelf is not None else ""} {where}
+            ORDER BY added_at {order}, book_id {order}
             LIMIT :limit OFFSET :offset
         )
     """
-    params = {"g": guild_id, "u": user_id, "shelf": shelf, "limit": limit, "offset": offset}
+    params: dict[str, object] = {
+        "g": guild_id,
+        "u": user_id,
+        "shelf": shelf,
+        "limit": limit,
+        "offset": offset,
+    }
+    if seek is not None:
+        params.update(key=seek[1], anchor=seek[2])
     rows = await db.fetchall(query, params)
     rows.sort(key=lambda row: (row["added_at"], row["book_id"]), reverse=True)
     return [_shelved(row) for row in rows]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
 class MemberSummary:
-    """The profile's header: counters from `member_stats`, the stored name and this year's goal."""
+    """The profile's header: counters from `member_stats`, the stored name and this year's goal;
+    the books on each shelf (only the shelves holding any) and the read ones finished this year."""
 
     display_name: str | None
     reviews_count: int
@@ -16,6 +17,8 @@ class MemberSummary:
     ratings_count: int
     ratings_sum_x2: int
     goal: int | None
+    shelves: dict[str, int] = field(default_factory=dict)
+    read_this_year: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,6 @@ from bot.db.profiles import (
     reading_now,
     remove_follow_in,
     set_goal,
-    shelf_counts,
 )
 from bot.errors import UserFacingError
 from bot.models.profiles import MemberSummary, ReadingNow
@@ -43,10 +42,10 @@ class Profile:
 async def load_profile(
     db: Database, guild_id: int, user_id: int, *, name: str | None, now: datetime
 ) -> Profile:
-    """A member's profile in this club: three index reads whatever their library's size."""
+    """A member's profile in this club: two round trips of index reads whatever their library's
+    size (the shelf counts are maintained ones, not a count of the member's shelves)."""
     year = now.year
     summary = await member_summary(db, guild_id, user_id, year)
-    counts, this_year = await shelf_counts(db, guild_id, user_id, f"{year:04d}-01-01")
     reading = await reading_now(db, guild_id, user_id)
     shown = name or summary.display_name or f"Member {user_id}"
     return Profile(
@@ -54,8 +53,8 @@ async def load_profile(
         name=shown,
         year=year,
         summary=summary,
-        shelves={shelf: counts.get(shelf, 0) for shelf in SHELVES},
-        read_this_year=this_year,
+        shelves={shelf: summary.shelves.get(shelf, 0) for shelf in SHELVES},
+        read_this_year=summary.read_this_year,
         reading=reading,
     )
 

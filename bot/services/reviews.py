@@ -326,16 +326,20 @@ async def load_page(
     anchor: int = 0,
     viewer_id: int,
     book: Book | None = None,
+    search: str | None = None,
 ) -> ReviewPage:
     """Page `page` of a book's reviews, reached by `move` from a page whose edge review is `anchor`.
 
     Two round trips (issue #14): the head (the book unless `book` is given — the command passes the
     one its option resolved —, the spoiler gate, the count, the search text, the anchor's key), then
-    the page's ids and rows in one statement. A text search counts its matches in a third; a page
-    whose anchor was deleted, or a jump, reads by offset in another.
+    the page's ids and rows in one statement. A text search counts its matches in the head when
+    `search` (the text stored under `state.search_id`) is given — the command has it —, otherwise
+    (buttons, which carry only the id) in a third; a page whose anchor was deleted, or a jump,
+    reads by offset in another.
     """
     star_row = state.star_row or None
     keyset = move in ("next", "prev") and bool(anchor)
+    known = fts_match(search) if search and state.search_id else None
     head = await store.list_head(
         db,
         guild_id,
@@ -346,6 +350,7 @@ async def load_page(
         search_id=state.search_id,
         anchor=anchor if keyset else 0,
         with_book=book is None,
+        match=known,
     )
     if head is None:
         raise UserFacingError(BOOK_MISSING)
@@ -355,8 +360,8 @@ async def load_page(
         raise UserFacingError("That search is no longer available; run /reviews again.")
     search = head.search if state.search_id else None
     match = fts_match(search) if search else None
-    if match is None:
-        total = head.total or 0
+    if match is None or match == known:
+        total = head.total or 0  # a maintained counter, or the matches counted in the head
     else:
         total = await store.count_reviews(db, guild_id, state.book_id, star_row, match)
     pages = page_count(total)

@@ -6,6 +6,7 @@ import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from bot.db import Database, parse_db_time
 from bot.db.database import Steps, db_time
@@ -286,20 +287,42 @@ class ShelfPage:
 
 
 async def load_shelf_page(
-    db: Database, guild_id: int, user_id: int, shelf: str | None, page: int
+    db: Database,
+    guild_id: int,
+    user_id: int,
+    shelf: str | None,
+    page: int,
+    *,
+    move: Literal["next", "prev"] | None = None,
+    anchor: tuple[str, int] | None = None,
 ) -> ShelfPage:
-    """Page `page` (from 1, clamped) of a member's shelf, or of all their shelves."""
+    """Page `page` (from 1, clamped) of a member's shelf, or of all their shelves.
+
+    Reached by `move` from a page whose edge book (the last one for "next", the first for "prev")
+    is `anchor` (its added_at and book_id), the page is read by keyset: the index range next to the
+    anchor. Without an anchor (page 1, buttons posted before anchors were carried) it is read by
+    offset, as it also is when the keyset page does not fit any more (books were added or removed
+    since the buttons were drawn: a short page that is not the last, or the page number clamped).
+    """
     if shelf is not None:
         check_shelf(shelf)
 
     # Two round trips (issue #14): the maintained count and the name, then the page itself.
     total, name = await shelf_head(db, guild_id, user_id, shelf)
     pages = page_count(total, SHELF_PAGE_SIZE)
-    page = min(max(page, 1), pages)
-    books = await shelf_books(
-        db, guild_id, user_id, shelf, offset=(page - 1) * SHELF_PAGE_SIZE, limit=SHELF_PAGE_SIZE
-    )
-    return ShelfPage(user_id, shelf, page, pages, total, books, name)
+    target = min(max(page, 1), pages)
+    books: list[ShelvedBook] = []
+    if move is not None and anchor is not None and target == page > 1:
+        direction: Literal["after", "before"] = "after" if move == "next" else "before"
+        books = await shelf_books(
+            db, guild_id, user_id, shelf, limit=SHELF_PAGE_SIZE, seek=(direction, *anchor)
+        )
+        if len(books) < SHELF_PAGE_SIZE and target < pages:
+            books = []  # the list moved under the buttons: read the page by its number instead
+    if not books and total:
+        offset = (target - 1) * SHELF_PAGE_SIZE
+        books = await shelf_books(db, guild_id, user_id, shelf, offset=offset, limit=SHELF_PAGE_SIZE)
+    return ShelfPage(user_id, shelf, target, pages, total, books, name)
 
 
 def stored_time(stamp: str) -> datetime:

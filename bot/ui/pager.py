@@ -6,8 +6,9 @@ custom id carries the list, the member who owns the message and the page to go t
 posted before a restart still pages. `turn_page` is the one rule for a move: the owner's message
 moves in place, anyone else gets a private (ephemeral) copy at that page, which is then theirs.
 
-Offset paging (shelves) needs only the target page. Keyset paging (reviews) also carries the
-move and the edge item of the page it was pressed on, the anchor: see `Turn`.
+Offset paging (club history, suggestions) needs only the target page. Keyset paging (reviews,
+shelves) also carries the move and the edge item of the page it was pressed on, the anchor: see
+`Turn`.
 """
 
 from __future__ import annotations
@@ -33,12 +34,14 @@ class Turn:
     """Where a move goes: page `page`, reached by `move` from a page whose edge item is `anchor`.
 
     Offset sources read only `page`; keyset sources seek from `anchor` (0: none) for "next" and
-    "prev", and fall back to `page` when the anchor is gone.
+    "prev", and fall back to `page` when the anchor is gone. `key` is the anchor's sort key when the
+    button carries it too (shelves); without it (reviews) the source looks the key up by `anchor`.
     """
 
     page: int
     move: Move = "page"
     anchor: int = 0
+    key: str | None = None
 
 
 FIRST = Turn(1, "first")

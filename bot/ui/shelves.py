@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import discord
 
 from bot.models.shelves import ShelvedBook
 from bot.models.stats import plural
 from bot.render import NAME, TITLE, TITLE_IN_LIST, names, plain
+from bot.services.paging import STAMP_KEY_PATTERN, compact_stamp, expand_stamp
 from bot.services.shelves import (
     SHELF_NAMES,
     FinishedBook,
@@ -31,9 +32,9 @@ from bot.services.shelves import (
 from bot.services.stats import stars_text, stars_value
 from bot.ui.base import edit_in_place, require_guild
 from bot.ui.book_page import PageControl
-from bot.ui.items import INT, Codec, Control, Field
+from bot.ui.items import INT, Codec, Control, Field, choice, maybe
 from bot.ui.meta import ACCENT
-from bot.ui.pager import PageButton, Turn, previous_next
+from bot.ui.pager import Move, PageButton, Turn, previous_next
 
 if TYPE_CHECKING:
     from bot.client import BookClubBot
@@ -165,7 +166,15 @@ class ShelfSource:
 
     async def fetch(self, interaction: discord.Interaction[BookClubBot], turn: Turn) -> ShelfPage:
         guild_id = require_guild(interaction)
-        return await load_shelf_page(interaction.client.db, guild_id, self.user_id, self.shelf, turn.page)
+        db = interaction.client.db
+        if turn.move in ("next", "prev") and turn.anchor and turn.key is not None:
+            move: Literal["next", "prev"] = "next" if turn.move == "next" else "prev"
+            anchor = (turn.key, turn.anchor)
+            return await load_shelf_page(
+                db, guild_id, self.user_id, self.shelf, turn.page, move=move, anchor=anchor
+            )
+        # Page 1, and buttons posted before they carried an anchor: by page number (an offset read).
+        return await load_shelf_page(db, guild_id, self.user_id, self.shelf, turn.page)
 
     def format(self, page: ShelfPage, owner_id: int) -> discord.ui.LayoutView:
         return shelf_view(page, self.name or page.name or f"<@{self.user_id}>", owner_id)
@@ -176,17 +185,38 @@ SHELF_KEY: Codec[str | None] = Codec(
 )
 # Shelf ids were first posted while pages counted from 0; they keep doing so, so old ones still work.
 PAGE_FROM_ZERO: Codec[int] = Codec(r"\d+", lambda text: int(text) + 1, lambda page: str(page - 1))
+MAX_CUSTOM_ID = 100  # Discord's limit on a custom id
 
 
-class ShelfPageButton(PageButton, template="shelfpage:[{owner_id}:]{user_id}:{shelf}:{page}"):
-    """Previous/next under a shelf list; the owner, member, shelf and page travel in the custom id.
+def _compact(stamp: str) -> str:
+    key = compact_stamp(stamp)
+    if key is None:  # the button drops an anchor without a compact key before it is written
+        raise ValueError(f"a stored time without a compact key: {stamp[:40]!r}")
+    return key
 
-    Ids posted before the owner was carried have none, so every presser gets a copy.
+
+# The key of a Previous/Next's anchor book: its added_at, compacted (`bot.services.paging`).
+STAMP_KEY: Codec[str | None] = maybe(Codec(STAMP_KEY_PATTERN, expand_stamp, _compact))
+SEEKS: dict[str, Move] = {"n": "next", "p": "prev"}
+SEEK_MOVE: Codec[Move | None] = maybe(choice(SEEKS))
+
+
+class ShelfPageButton(
+    PageButton, template="shelfpage:[{owner_id}:]{user_id}:{shelf}:{page}[:{move}:{key}:{anchor}]"
+):
+    """Previous/next under a shelf list; the owner, member, shelf and page travel in the custom id,
+    and the book at the page's edge (the anchor: its added_at and id) with the move, for keyset paging.
+
+    Ids posted before the owner was carried have none, so every presser gets a copy; ids posted
+    before the anchor was carried have none either, and read their page by its number.
     """
 
     user_id = Field(INT)
     shelf = Field(SHELF_KEY)
     page = Field(PAGE_FROM_ZERO)
+    move = Field(SEEK_MOVE)
+    key = Field(STAMP_KEY)
+    anchor = Field(maybe(INT))
 
     def __init__(
         self,
@@ -194,6 +224,9 @@ class ShelfPageButton(PageButton, template="shelfpage:[{owner_id}:]{user_id}:{sh
         user_id: int,
         shelf: str | None,
         page: int,
+        move: Move | None = None,
+        key: str | None = None,
+        anchor: int | None = None,
         *,
         label: str = "",
         disabled: bool = False,
@@ -202,12 +235,22 @@ class ShelfPageButton(PageButton, template="shelfpage:[{owner_id}:]{user_id}:{sh
         self.user_id = user_id
         self.shelf = shelf
         self.page = page
+        if move is None or key is None or anchor is None or compact_stamp(key) is None:
+            move = key = anchor = None  # no anchor that fits in the id: the page is read by number
+        self.move = move
+        self.key = key
+        self.anchor = anchor
         super().__init__(
             discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, disabled=disabled)
         )
 
     def source(self) -> ShelfSource:
         return ShelfSource(self.user_id, self.shelf)
+
+    def turn(self) -> Turn:
+        if self.move is None or self.key is None or self.anchor is None:
+            return Turn(self.page)
+        return Turn(self.page, self.move, self.anchor, self.key)
 
 
 def shelf_line(book: ShelvedBook) -> str:
@@ -249,7 +292,17 @@ def shelf_view(page: ShelfPage, name: str, owner_id: int) -> discord.ui.LayoutVi
         container.add_item(discord.ui.TextDisplay("Nothing on this shelf yet."))
 
     def button(target: int, label: str, disabled: bool) -> ShelfPageButton:
-        return ShelfPageButton(owner_id, page.user_id, page.shelf, target, label=label, disabled=disabled)
+        # Next seeks from the page's last book, Previous from its first (keyset paging).
+        move: Move = "next" if target > page.page else "prev"
+        edge = (page.books[-1] if move == "next" else page.books[0]) if page.books else None
+        key = edge.entry.added_at if edge is not None and edge.entry is not None else None
+        anchor = edge.book_id if edge is not None else None
+        made = ShelfPageButton(
+            owner_id, page.user_id, page.shelf, target, move, key, anchor, label=label, disabled=disabled
+        )
+        if len(made.custom_id) > MAX_CUSTOM_ID:  # too long with its anchor: by page number
+            made = ShelfPageButton(owner_id, page.user_id, page.shelf, target, label=label, disabled=disabled)
+        return made
 
     nav = previous_next(page, button)
     if nav is not None:

@@ -11,7 +11,6 @@ from bot.db.profiles import (
     reading_now,
     remove_follow_in,
     set_goal,
-    shelf_counts,
 )
 from bot.db.ratings import bump_member_stats
 from bot.db.shelves import save_entry_in
@@ -85,8 +84,20 @@ async def test_follows_move_both_counters_once(db: Database) -> None:
     assert await db.fetchval("SELECT count(*) FROM follows WHERE guild_id = ?", (GUILD,)) == 1
 
 
+async def recount(db: Database, guild_id: int, user_id: int, year_start: str) -> tuple[dict[str, int], int]:
+    """The shelf counts counted from `shelves` itself, as the profile did before it read the
+    maintained ones: books per shelf, and the read ones finished since `year_start`."""
+    rows = await db.fetchall(
+        "SELECT shelf, count(*) AS books, count(*) FILTER (WHERE shelf = 'read' AND finished_at >= ?) AS this_year "
+        "FROM shelves WHERE guild_id = ? AND user_id = ? GROUP BY shelf",
+        (year_start, guild_id, user_id),
+    )
+    return {row["shelf"]: row["books"] for row in rows}, sum(row["this_year"] or 0 for row in rows)
+
+
 async def test_shelf_counts_and_books_finished_this_year(db: Database) -> None:
-    assert await shelf_counts(db, GUILD, ALICE, "2026-01-01") == ({}, 0)
+    empty = await member_summary(db, GUILD, ALICE, 2026)
+    assert (empty.shelves, empty.read_this_year) == ({}, 0) == await recount(db, GUILD, ALICE, "2026-01-01")
     ids = [(await seed_book(db, BookData(title=f"Book {n}"))).book_id for n in range(5)]
     await shelve(db, GUILD, ALICE, ids[0], ShelfEntry("read", STAMP, finished_at="2026-03-01T10:00:00.000Z"))
     await shelve(db, GUILD, ALICE, ids[1], ShelfEntry("read", STAMP, finished_at="2025-12-31T23:59:59.000Z"))
@@ -94,9 +105,28 @@ async def test_shelf_counts_and_books_finished_this_year(db: Database) -> None:
     await shelve(db, GUILD, ALICE, ids[3], ShelfEntry("want-to-read", STAMP))
     await shelve(db, GUILD, ALICE, ids[4], ShelfEntry("did-not-finish", STAMP, finished_at="2026-05-01"))
     await shelve(db, OTHER_GUILD, ALICE, ids[3], ShelfEntry("read", STAMP, finished_at="2026-05-01"))
-    counts, this_year = await shelf_counts(db, GUILD, ALICE, "2026-01-01")
-    assert counts == {"read": 3, "want-to-read": 1, "did-not-finish": 1}
-    assert this_year == 2  # only read books count toward the year
+    summary = await member_summary(db, GUILD, ALICE, 2026)
+    assert summary.shelves == {"read": 3, "want-to-read": 1, "did-not-finish": 1}
+    assert summary.read_this_year == 2  # only read books count toward the year
+    assert (summary.shelves, summary.read_this_year) == await recount(db, GUILD, ALICE, "2026-01-01")
+
+    # Moved, re-read, removed: the maintained counts still equal a recount.
+    await shelve(db, GUILD, ALICE, ids[3], ShelfEntry("currently-reading", STAMP))
+    await shelve(db, GUILD, ALICE, ids[1], ShelfEntry("read", STAMP, finished_at="2026-06-01T00:00:00.000Z"))
+    async with db.transaction() as conn:
+        await conn.execute(
+            "DELETE FROM shelves WHERE guild_id = ? AND user_id = ? AND book_id = ?", (GUILD, ALICE, ids[4])
+        )
+    summary = await member_summary(db, GUILD, ALICE, 2026)
+    assert summary.shelves == {"read": 3, "currently-reading": 1}
+    assert summary.read_this_year == 3
+    assert (summary.shelves, summary.read_this_year) == await recount(db, GUILD, ALICE, "2026-01-01")
+    other = await member_summary(db, OTHER_GUILD, ALICE, 2026)
+    assert (
+        (other.shelves, other.read_this_year)
+        == ({"read": 1}, 1)
+        == await recount(db, OTHER_GUILD, ALICE, "2026-01-01")
+    )
 
 
 async def test_reading_now_lists_current_books_newest_first(db: Database) -> None:

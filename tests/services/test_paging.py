@@ -1,8 +1,19 @@
-"""Offset paging: pages count from 1 and clamp to the pages there are."""
+"""Offset paging: pages count from 1 and clamp to the pages there are; keyset anchors' compact keys."""
 
 from __future__ import annotations
 
-from bot.services.paging import Slice, offset_page, page_count
+import re
+
+import pytest
+
+from bot.services.paging import (
+    STAMP_KEY_PATTERN,
+    Slice,
+    compact_stamp,
+    expand_stamp,
+    offset_page,
+    page_count,
+)
 
 
 def reader(items: list[int]) -> tuple[list[tuple[int, int]], object]:
@@ -36,3 +47,33 @@ async def test_before_the_first_page_and_an_empty_list() -> None:
     assert await offset_page(fetch, 0, 5) == Slice([1, 2], 1, 1, 2)  # type: ignore[arg-type]
     _, empty = reader([])
     assert await offset_page(empty, 3, 5) == Slice([], 1, 1, 0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("stamp", "key"),
+    [
+        ("2026-11-25T12:00:00.000Z", "tmww2n400"),  # bot.db.db_time
+        ("1970-01-01T00:00:00.000Z", "t0"),
+        ("9999-12-31T23:59:59.999Z", "t2htner8qnz"),
+        ("2024-03-01", "d20240301"),  # an imported date
+    ],
+)
+def test_stored_times_compact_and_expand_back_exactly(stamp: str, key: str) -> None:
+    assert compact_stamp(stamp) == key
+    assert expand_stamp(key) == stamp
+    assert re.fullmatch(STAMP_KEY_PATTERN, key)
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2024-03-01T00:00:00+00:00",  # an import's ISO timestamp: stored, but not in db_time's form
+        "1969-12-31T23:59:59.999Z",  # before 1970
+        "2026-11-25T12:00:00Z",  # no milliseconds
+        "2026-02-30T00:00:00.000Z",  # no such day
+        "2024/03/01",
+        "",
+    ],
+)
+def test_other_stored_text_has_no_compact_key(stamp: str) -> None:
+    assert compact_stamp(stamp) is None

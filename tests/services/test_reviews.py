@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bench.scale import Trips, bad_plans
 from bot.db import Database, dialect_of
 from bot.db import reviews as store
 from bot.db.books import upsert_book
@@ -317,6 +320,53 @@ async def test_star_filter_and_search(db: Database) -> None:
         )
         assert found.total == expected, typed
     assert await store.search_id_for(db, "война") == await store.search_id_for(db, "война")  # stored once
+
+
+@pytest.mark.sqlite_only  # counts aiosqlite's hand-offs and reads SQLite's plans
+async def test_a_search_typed_with_the_command_is_counted_in_the_first_statement(db: Database) -> None:
+    """The command knows its search's text: the head counts the matches (2 round trips, the same
+    full-text lookup as the separate count); a button knows only the id: the count is a third."""
+    book = await seed_book(db)
+    bodies = ["Война и мир — великий роман.", "Plain English.", "A roman à clef."]
+    await seed_reviews(db, GUILD, book.book_id, 12, bodies=bodies, stars=[8, 9, 4])
+    text = service.check_search("  РОМАН ")
+    assert text == "РОМАН"
+    state = ListState(book.book_id, search_id=await service.search_id(db, text))
+    trips = Trips(db)
+    pages = {}
+    for known in (text, None):
+
+        async def first(known: str | None = known) -> object:
+            pages[known] = await service.load_page(
+                db, GUILD, state, page=1, move="first", viewer_id=1, search=known
+            )
+            return pages[known]
+
+        count, traced = await trips.measure(first)
+        assert count == (2 if known else 3)
+        statements = [  # the bot's queries, not FTS5's own reads of its tables
+            s for s in traced if s.lstrip().upper().startswith("SELECT") and "'main'.'reviews_fts_" not in s
+        ]
+        conn = sqlite3.connect(db.path)
+        try:
+            bad, checked = bad_plans(conn, statements)
+            plans = [
+                " / ".join(str(step[3]) for step in conn.execute(f"EXPLAIN QUERY PLAN {statement}"))
+                for statement in statements
+            ]
+        finally:
+            conn.close()
+        assert not bad, bad
+        assert checked == count
+        if known:  # counted in the head, by the same full-text lookup as the separate count's
+            assert "VIRTUAL TABLE INDEX" in plans[0], plans
+        else:
+            assert "VIRTUAL TABLE INDEX" in plans[1], plans
+    assert pages[text] == pages[None]
+    assert pages[text].total == 4  # the Cyrillic "роман" only, not the Latin "roman"
+    stars = replace(state, star_row=4)
+    counted = await service.load_page(db, GUILD, stars, page=1, move="first", viewer_id=1, search=text)
+    assert counted.total == await store.count_reviews(db, GUILD, book.book_id, 4, service.fts_match(text))
 
 
 async def test_jump_page_bounds() -> None:

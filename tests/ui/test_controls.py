@@ -38,7 +38,9 @@ OLD = {
     StarButton: r"rate:(?P<book>\d+):(?P<x2>\d+)",
     ShelfSelect: r"shelve:(?P<book>\d+)",
     FinishButton: r"finish:(?P<user>\d+):(?P<book>\d+):(?P<x2>\d+)",
-    ShelfPageButton: r"shelfpage:(?:(?P<owner>\d+):)?(?P<user>\d+):(?P<shelf>[a-z-]+):(?P<page>\d+)",
+    # The anchor (move, compact added_at, book id) came later: every id without one still matches.
+    ShelfPageButton: r"shelfpage:(?:(?P<owner>\d+):)?(?P<user>\d+):(?P<shelf>[a-z-]+):(?P<page>\d+)"
+    r"(?::(?P<move>[np]):(?P<key>t[0-9a-z]{1,10}|d\d{8}):(?P<anchor>\d+))?",
     BookPickSelect: r"book:open",
     FullDescriptionButton: r"book:desc:(?P<book_id>\d+)",
     LikeButton: r"rv:like:(?P<review>\d+):(?P<where>[cl])",
@@ -66,6 +68,18 @@ BUILT: list[tuple[Control[Any], str]] = [
     (ShelfPageButton(7, 9, "read", 1), "shelfpage:7:9:read:0"),  # pages count from 1, ids from 0
     (ShelfPageButton(7, 9, None, 3), "shelfpage:7:9:all:2"),
     (ShelfPageButton(None, 9, "did-not-finish", 2), "shelfpage:9:did-not-finish:1"),  # no owner: old ids
+    # Keyset: the move and the anchor book, its added_at compacted (ms since 1970 in base 36).
+    (
+        ShelfPageButton(7, 9, "read", 3, "next", "2026-11-25T12:00:00.000Z", 42),
+        "shelfpage:7:9:read:2:n:tmww2n400:42",
+    ),
+    (ShelfPageButton(7, 9, None, 1, "prev", "2020-05-01", 42), "shelfpage:7:9:all:0:p:d20200501:42"),
+    (
+        ShelfPageButton(
+            SNOWFLAKE, SNOWFLAKE, "currently-reading", 9999, "next", "9999-12-31T23:59:59.999Z", SNOWFLAKE
+        ),
+        f"shelfpage:{SNOWFLAKE}:{SNOWFLAKE}:currently-reading:9998:n:t2htner8qnz:{SNOWFLAKE}",
+    ),
     (BookPickSelect(), "book:open"),
     (FullDescriptionButton(42), "book:desc:42"),
     (LikeButton(42, 3, on_card=True), "rv:like:42:c"),  # the count is drawn, not carried
@@ -114,6 +128,11 @@ ELSEWHERE = [
     "shelfpage:1:2:3:read:0",
     "shelfpage:9:Read:0",
     "shelfpage:9:read:",
+    "shelfpage:7:9:read:2:x:tmww2n400:42",
+    "shelfpage:7:9:read:2:n:2026-11-25:42",
+    "shelfpage:7:9:read:2:n:tmww2n400",
+    "shelfpage:7:9:read:2:n:d2020051:42",
+    "shelfpage:7:9:read:2::tmww2n400:42",
     "book:opened",
     "book:desc:x",
     "rv:open:42",
@@ -158,6 +177,9 @@ def test_a_shelf_id_with_an_unknown_shelf_still_parses_and_is_refused_later() ->
         "page": 1,
         "user_id": 9,
         "shelf": "some-shelf",
+        "move": None,
+        "key": None,
+        "anchor": None,
     }
 
 

@@ -59,3 +59,46 @@ def test_the_longest_pager_ids_fit_discords_100_characters() -> None:
         f"shelfpage:{biggest}:{biggest}:currently-reading:{pages - 1}",
     ]
     assert max(len(custom_id) for custom_id in ids) <= 100
+
+
+def read_book(book_id: int, added_at: str) -> ShelvedBook:
+    return ShelvedBook(book_id, f"Book {book_id}", (), None, ShelfEntry(shelf="read", added_at=added_at))
+
+
+def test_previous_and_next_carry_the_edge_books_of_the_page() -> None:
+    books = [read_book(30, "2026-11-25T12:00:00.000Z"), read_book(12, "2024-03-01")]
+    components = shelf_view(ShelfPage(9, "read", 2, 3, 25, books), "ann", 7).to_components()
+    assert custom_ids(components, "shelfpage:") == [
+        "shelfpage:7:9:read:0:p:tmww2n400:30",  # Previous: the page's first (newest) book
+        "shelfpage:7:9:read:2:n:d20240301:12",  # Next: its last
+    ]
+
+
+def test_a_stored_time_without_a_compact_key_pages_by_number() -> None:
+    """An import's ISO timestamp is a stored time too, but has no compact key: that move reads its
+    page by number."""
+    books = [read_book(30, "2026-11-25T12:00:00.000Z"), read_book(12, "2024-03-01T00:00:00+00:00")]
+    components = shelf_view(ShelfPage(9, None, 2, 3, 25, books), "ann", 7).to_components()
+    assert custom_ids(components, "shelfpage:") == [
+        "shelfpage:7:9:all:0:p:tmww2n400:30",
+        "shelfpage:7:9:all:2",
+    ]
+
+
+def test_an_anchor_that_would_not_fit_in_100_characters_is_left_out() -> None:
+    snowflake = 1456074443980800029  # today's 19 digits
+    books = [read_book(2**31, "2026-11-25T12:00:00.000Z")]
+    page = ShelfPage(snowflake, "currently-reading", 999, 1000, 9999, books)
+    ids = custom_ids(shelf_view(page, "ann", snowflake).to_components(), "shelfpage:")
+    assert all(":n:" in custom_id or ":p:" in custom_id for custom_id in ids)  # today's ids fit
+    assert max(len(custom_id) for custom_id in ids) <= 100
+
+    biggest = 2**64 - 1
+    page = ShelfPage(
+        biggest, "currently-reading", 10**7 - 1, 10**7, 10**8, [read_book(biggest, "2026-11-25")]
+    )
+    ids = custom_ids(shelf_view(page, "ann", biggest).to_components(), "shelfpage:")
+    assert ids == [
+        f"shelfpage:{biggest}:{biggest}:currently-reading:{10**7 - 3}",
+        f"shelfpage:{biggest}:{biggest}:currently-reading:{10**7 - 1}",
+    ]

@@ -48,6 +48,7 @@ class ReviewSource:
 
     state: ListState
     book: Book | None = None
+    search: str | None = None  # the search's text when the caller has it (the command)
 
     async def fetch(self, interaction: discord.Interaction[BookClubBot], turn: Turn) -> ReviewPage:
         return await service.load_page(
@@ -59,6 +60,7 @@ class ReviewSource:
             anchor=turn.anchor,
             viewer_id=interaction.user.id,
             book=self.book,
+            search=self.search,
         )
 
     def format(self, page: ReviewPage, owner_id: int) -> discord.ui.LayoutView:
