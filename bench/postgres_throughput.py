@@ -29,6 +29,7 @@ import random
 import statistics
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,11 +148,17 @@ async def worker(spec: dict[str, Any]) -> None:
             command = json.loads(line)
             if command["mode"] == "stop":
                 break
+            cpu = time.process_time()
             if command["mode"] == "closed":
                 done, wall, latencies = await closed(command["concurrency"], command["seconds"])
             else:
                 done, wall, latencies = await open_loop(command["rate"], command["seconds"])
-            answer = {"done": done, "wall": wall, "latencies": [round(x, 3) for x in latencies]}
+            answer = {
+                "done": done,
+                "wall": wall,
+                "cpu": time.process_time() - cpu,
+                "latencies": [round(x, 3) for x in latencies],
+            }
             print(json.dumps(answer), flush=True)
     finally:
         await db.close()
@@ -332,13 +339,32 @@ class Phase:
     rate: float  # ratings per second, all processes together
     p50: float
     p99: float
+    cpu_ms: float  # CPU time of the bot processes per rating
+    busy: float  # share of the machine's CPU time busy during the phase (server and others included)
 
 
-def summarise(answers: list[dict[str, Any]]) -> Phase:
+def cpu_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine since boot, from /proc/stat; zeros elsewhere."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def phase(workers: Workers, count: int, command: dict[str, Any]) -> Phase:
+    busy_before, total_before = cpu_ticks()
+    answers = workers.run(count, command)
+    busy_after, total_after = cpu_ticks()
     latencies = sorted(x for answer in answers for x in answer["latencies"])
     rate = sum(answer["done"] / answer["wall"] for answer in answers)
     p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
-    return Phase(rate, statistics.median(latencies), p99)
+    cpu_ms = (
+        1000 * sum(answer["cpu"] for answer in answers) / max(1, sum(answer["done"] for answer in answers))
+    )
+    busy = (busy_after - busy_before) / max(1, total_after - total_before)
+    return Phase(rate, statistics.median(latencies), p99, cpu_ms, busy)
 
 
 def measure(scale: float) -> list[Row]:
@@ -356,14 +382,14 @@ def measure(scale: float) -> list[Row]:
         try:
             workers.run(2, {"mode": "closed", "concurrency": CONCURRENCY, "seconds": closed_seconds / 3})
             closed = {
-                n: summarise(
-                    workers.run(n, {"mode": "closed", "concurrency": CONCURRENCY, "seconds": closed_seconds})
+                n: phase(
+                    workers, n, {"mode": "closed", "concurrency": CONCURRENCY, "seconds": closed_seconds}
                 )
                 for n in (1, 2)
             }
             offered = max(10.0, round(closed[1].rate * OPEN_SHARE, -1))
             opened = {
-                n: summarise(workers.run(n, {"mode": "open", "rate": offered / n, "seconds": open_seconds}))
+                n: phase(workers, n, {"mode": "open", "rate": offered / n, "seconds": open_seconds})
                 for n in (1, 2)
             }
             acknowledged_new = workers.stop()
@@ -378,7 +404,8 @@ def measure(scale: float) -> list[Row]:
     print(
         f"# postgres_throughput: {catalogue.guilds} servers × {catalogue.members} members, "
         f"{catalogue.books:,} books, {seeded:,} ratings seeded; {cores}; closed loop {CONCURRENCY} in "
-        f"flight per process: 1 process {closed[1].rate:.0f}/s, 2 processes {closed[2].rate:.0f}/s; "
+        f"flight per process: 1 process {closed[1].rate:.0f}/s (machine CPU {closed[1].busy:.0%} busy), "
+        f"2 processes {closed[2].rate:.0f}/s ({closed[2].busy:.0%} busy); "
         f"after the runs {mismatches} of {checked:,} aggregate rows differ from a recount, "
         f"{ratings - seeded:,} ratings added for {acknowledged_new:,} acknowledged",
         file=sys.stderr,
@@ -401,6 +428,16 @@ def measure(scale: float) -> list[Row]:
         Row("postgres_throughput", "/rate closed loop p50, 2 processes", two.p50, one.p50, "ms", "1 process"),
         Row("postgres_throughput", "/rate closed loop p99, 2 processes", two.p99, one.p99, "ms", "1 process"),
     ]
+    rows.append(
+        Row(
+            "postgres_throughput",
+            "/rate closed loop: bot-process CPU per rating, 2 processes",
+            two.cpu_ms,
+            one.cpu_ms,
+            "ms",
+            "1 process",
+        )
+    )
     for label, attribute in (("p50", "p50"), ("p99", "p99")):
         rows.append(
             Row(
