@@ -33,6 +33,7 @@ from typing import Any
 import aiohttp
 import simcord
 
+from bench import books as books_bench
 from bench.common import Row, format_table
 from bot.client import BookClubBot
 from bot.config import Settings
@@ -57,54 +58,6 @@ QUERIES = (
     "time war",
 )
 
-WORDS = [
-    "night",
-    "shadow",
-    "river",
-    "garden",
-    "stone",
-    "winter",
-    "empire",
-    "silver",
-    "house",
-    "glass",
-    "crown",
-    "fire",
-    "sea",
-    "road",
-    "war",
-    "song",
-    "wind",
-    "city",
-    "light",
-    "dark",
-    "child",
-    "moon",
-    "star",
-    "iron",
-    "bone",
-    "blood",
-    "king",
-    "queen",
-    "heart",
-    "time",
-    "lost",
-    "last",
-    "first",
-    "secret",
-    "little",
-    "great",
-    "old",
-    "new",
-    "black",
-    "white",
-    "red",
-    "green",
-    "golden",
-    "hidden",
-    "broken",
-    "wild",
-]
 CZECH = [
     "válka",
     "mloky",
@@ -120,43 +73,9 @@ CZECH = [
     "děti",
 ]
 RUSSIAN = ["война", "мир", "преступление", "наказание", "идиот", "бесы", "ночь", "река", "сердце", "время"]
-NAMES = [
-    "Anna",
-    "Ben",
-    "Chloé",
-    "Dmitri",
-    "Élodie",
-    "Farid",
-    "Grace",
-    "Hiro",
-    "Ines",
-    "José",
-    "Kofi",
-    "Lena",
-    "Mateo",
-    "Noor",
-    "Olga",
-    "Pia",
-    "Лев",
-    "Фёдор",
-]
-SURNAMES = [
-    "Nix",
-    "Herbert",
-    "Le",
-    "Guin",
-    "Okafor",
-    "Søndergaard",
-    "Tanaka",
-    "Novak",
-    "García",
-    "Müller",
-    "Haddad",
-    "Ruiz",
-    "Kim",
-    "Čapek",
-    "Толстой",
-]
+# The words and names of bench/books.py's catalogue, with Czech and Russian authors among them.
+NAMES = [*books_bench.NAMES, "Лев", "Фёдор"]
+SURNAMES = [*books_bench.SURNAMES, "Čapek", "Толстой"]
 
 
 def generate_books(count: int) -> list[tuple[str, str, str]]:
@@ -166,7 +85,7 @@ def generate_books(count: int) -> list[tuple[str, str, str]]:
     rows = []
     for i in range(count):
         pick = rng.random()
-        words = CZECH if pick < 0.125 else RUSSIAN if pick < 0.25 else WORDS
+        words = CZECH if pick < 0.125 else RUSSIAN if pick < 0.25 else books_bench.WORDS
         title = " ".join(rng.choice(words) for _ in range(rng.randint(1, 4))).title()
         author = f"{rng.choice(NAMES)} {rng.choice(SURNAMES)}"
         rows.append((f"OL{i + 1}W", f"{title} {i}", author))
@@ -175,8 +94,8 @@ def generate_books(count: int) -> list[tuple[str, str, str]]:
 
 def _cache_key(count: int) -> str:
     digest = hashlib.sha256(inspect.getsource(generate_books).encode())
-    for name in ("WORDS", "CZECH", "RUSSIAN", "NAMES", "SURNAMES"):
-        digest.update(repr(globals()[name]).encode())
+    for words in (books_bench.WORDS, CZECH, RUSSIAN, NAMES, SURNAMES):
+        digest.update(repr(words).encode())
     for migration in load_migrations():
         digest.update(migration.name.encode() + migration.sql.encode())
     digest.update(sqlite3.sqlite_version.encode())
