@@ -352,15 +352,6 @@ class PostgresDatabase(Database):
         async with self.transaction() as conn:
             return await run_steps(conn, steps)
 
-    async def execute(self, query: str, params: Params = ()) -> int:
-        async with self.transaction() as conn:
-            cursor = await conn.execute(query, params)
-            return cursor.rowcount
-
-    async def executemany(self, query: str, rows: Iterable[Params]) -> None:
-        async with self.transaction() as conn:
-            await conn.executemany(query, rows)
-
     # -- schema --------------------------------------------------------------------------
     async def user_version(self) -> int:
         exists = await self.pool.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
