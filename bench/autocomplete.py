@@ -34,9 +34,8 @@ import aiohttp
 import simcord
 
 from bench import books as books_bench
-from bench.common import Row, format_table
+from bench.common import Row, bench_settings, format_table
 from bot.client import BookClubBot
-from bot.config import Settings
 from bot.db import Database, open_database
 from bot.db.database import load_migrations
 
@@ -173,14 +172,7 @@ class Samples:
 async def keystrokes(path: Path, samples: dict[str, Samples], repeat: int) -> None:
     """The bot on the catalogue at `path` under simcord; a member types each query into `/book show`'s
     `book` option `repeat` times (after one untimed keystroke that captures its SQL)."""
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        discord_token="bench",
-        database_path=path,
-        openlibrary_url="http://127.0.0.1:9",
-        openlibrary_covers_url="http://127.0.0.1:9",
-        google_books_url="http://127.0.0.1:9",
-    )
+    settings = bench_settings(database_path=path)
     db = await open_database(path)
     session = aiohttp.ClientSession()
     bot = BookClubBot(settings=settings, db=db, session=session)  # no providers: the catalogue alone

@@ -27,9 +27,8 @@ import aiohttp
 import discord
 import simcord
 
-from bench.common import Row, format_table
+from bench.common import Row, bench_settings, format_table
 from bot.client import BookClubBot
-from bot.config import Settings
 from bot.db import Database, open_database
 from bot.db.books import upsert_book
 from bot.models.books import Book, BookData
@@ -198,14 +197,7 @@ def _adds(env: simcord.Env, thread_id: int) -> list[str]:
 
 
 async def gating_rows(folder: Path, members: int) -> list[Row]:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        discord_token="bench",
-        database_path=folder / "gate.sqlite3",
-        openlibrary_url="http://127.0.0.1:9",
-        openlibrary_covers_url="http://127.0.0.1:9",
-        google_books_url="http://127.0.0.1:9",
-    )
+    settings = bench_settings(database_path=folder / "gate.sqlite3")
     db = await open_database(settings.database_path)
     session = aiohttp.ClientSession()
     bot = BookClubBot(settings=settings, db=db, session=session, clock=lambda: NOW)

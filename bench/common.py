@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from bot.config import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +22,19 @@ class Row:
     @property
     def ratio(self) -> float:
         return self.value / self.baseline if self.baseline else float("inf")
+
+
+def bench_settings(**values: Any) -> Settings:
+    """The bot's settings for a benchmark: no `.env`, a dummy token, every provider at a closed port
+    (a benchmark times the bot, never the internet); `values` add the database."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        discord_token="bench",
+        openlibrary_url="http://127.0.0.1:9",
+        openlibrary_covers_url="http://127.0.0.1:9",
+        google_books_url="http://127.0.0.1:9",
+        **values,
+    )
 
 
 def best_of(fn: Callable[[], object], *, repeat: int = 5, number: int = 100) -> float:

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import Row, format_table
+from bench.common import Row, bench_settings, format_table
 from tests.pg import start_server
 
 NOW = datetime(2026, 12, 10, 12, 0, tzinfo=UTC)
@@ -78,19 +78,11 @@ def pick(rng: random.Random, c: Catalogue) -> tuple[int, int, int, int]:
 async def worker(spec: dict[str, Any]) -> None:
     """Answers one JSON line per command read on stdin (`closed`, `open`), until `stop`."""
     from bot.books.service import BookService
-    from bot.config import Settings
     from bot.db import open_configured
     from bot.services.books import resolve
     from bot.services.ratings import rate_book
 
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        discord_token="bench",
-        database_url=spec["url"],
-        openlibrary_url="http://127.0.0.1:9",
-        openlibrary_covers_url="http://127.0.0.1:9",
-        google_books_url="http://127.0.0.1:9",
-    )
+    settings = bench_settings(database_url=spec["url"])
     db = await open_configured(settings)
     books = BookService(db)  # no providers: `book:<id>` resolves from the catalogue
     catalogue = Catalogue(**spec["catalogue"])

@@ -38,7 +38,7 @@ import aiohttp
 import simcord
 
 from bench import seed
-from bench.common import Row, format_table
+from bench.common import Row, bench_settings, format_table
 from bot.client import BookClubBot
 from bot.config import Settings
 from bot.db import Database, open_database
@@ -406,14 +406,7 @@ async def scale_bot(setting: str | None, share: float | None) -> AsyncIterator[S
     member whose id replaces the seed's placeholder."""
     with tempfile.TemporaryDirectory() as folder:
         path, sizes = await asyncio.to_thread(seed.copy_to, Path(folder), setting, share=share)
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            discord_token="bench",
-            database_path=path,
-            openlibrary_url="http://127.0.0.1:9",
-            openlibrary_covers_url="http://127.0.0.1:9",
-            google_books_url="http://127.0.0.1:9",
-        )
+        settings = bench_settings(database_path=path)
         db = await open_database(path)
         session = aiohttp.ClientSession()
         bot = BookClubBot(settings=settings, db=db, session=session, clock=lambda: NOW)

@@ -30,9 +30,8 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 import aiohttp
 import simcord
 
-from bench.common import Row, format_table
+from bench.common import Row, bench_settings, format_table
 from bot.client import build_bot
-from bot.config import Settings
 from bot.db import db_time, open_database
 from bot.db.database import load_migrations
 from bot.models.digest import Schedule
@@ -121,14 +120,7 @@ async def start_once(path: Path) -> tuple[float, float]:
     Both are taken inside the bot (its READY listener, the catch-up task's completion), so the time
     simcord takes to decide that everything has settled is not counted.
     """
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        discord_token="bench",  # type: ignore[arg-type]
-        database_path=path,
-        openlibrary_url="http://127.0.0.1:9",
-        google_books_url="http://127.0.0.1:9",
-        openlibrary_covers_url="http://127.0.0.1:9",
-    )
+    settings = bench_settings(database_path=path)
     marks: dict[str, float] = {}
     started = time.perf_counter()
     db = await open_database(path)
