@@ -55,6 +55,9 @@ async def offset_page(fetch: Fetch[T], page: int, size: int) -> Slice[T]:
 
 STAMP_KEY_PATTERN = r"t[0-9a-z]{1,10}|d[0-9]{8}"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LAST_MILLISECOND = (datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC) - _EPOCH) // timedelta(
+    milliseconds=1
+)
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 _DB_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 _DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)")
@@ -73,7 +76,10 @@ def expand_stamp(key: str) -> str:
     """The stored time a compact key (`STAMP_KEY_PATTERN`) stands for."""
     if key.startswith("d"):
         return f"{key[1:5]}-{key[5:7]}-{key[7:9]}"
-    moment = _EPOCH + timedelta(milliseconds=int(key[1:], 36))
+    # The pattern admits a few keys past year 9999 (only a forged custom id carries one): clamp them,
+    # so such a button pages from the end of time instead of failing before it can be answered.
+    milliseconds = min(int(key[1:], 36), _LAST_MILLISECOND)
+    moment = _EPOCH + timedelta(milliseconds=milliseconds)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 

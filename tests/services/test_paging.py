@@ -64,6 +64,12 @@ def test_stored_times_compact_and_expand_back_exactly(stamp: str, key: str) -> N
     assert re.fullmatch(STAMP_KEY_PATTERN, key)
 
 
+def test_a_forged_key_past_year_9999_expands_to_the_last_moment_instead_of_failing() -> None:
+    key = "tzzzzzzzzzz"  # the pattern admits it; only a forged custom id carries it
+    assert re.fullmatch(STAMP_KEY_PATTERN, key)
+    assert expand_stamp(key) == "9999-12-31T23:59:59.999Z"
+
+
 @pytest.mark.parametrize(
     "stamp",
     [
